@@ -1,0 +1,7 @@
+//! The tamper-evident audit trail: events, hash chaining and verification.
+
+pub mod chain;
+mod model;
+
+pub use chain::{verify, VerifyReport};
+pub use model::{AuditEntry, AuditEvent, Outcome};

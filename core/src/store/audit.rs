@@ -1,0 +1,39 @@
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::Page;
+use crate::audit::{AuditEntry, AuditEvent};
+use crate::error::Result;
+use crate::ids::{PatientId, UserId};
+
+/// Which audit entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this actor's.
+    pub actor: Option<UserId>,
+    /// Only entries about this chart.
+    pub patient_id: Option<PatientId>,
+    /// Only actions starting with this prefix (`"appointment."`).
+    pub action_prefix: Option<String>,
+    /// Only entries at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Only entries before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The tamper-evident audit log.
+///
+/// Entries form one hash chain: the store assigns `seq` (1, 2, 3 … without gaps) and links
+/// each entry to its predecessor with [`crate::audit::chain::link`], atomically with the
+/// append. Appends through the other traits' `audit` parameters join the same chain.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends one event (for reads and refused or failed calls, which change nothing else).
+    async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry>;
+
+    /// Up to `limit` entries with `seq > after_seq`, in `seq` order (for verification).
+    async fn audit_chain(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// Entries matching `filter`, newest first.
+    async fn query_audit(&self, filter: &AuditFilter, page: Page) -> Result<Vec<AuditEntry>>;
+}
