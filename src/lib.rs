@@ -1,1 +1,34 @@
-//! x
+//! # MedSync
+//!
+//! An embeddable library for healthcare appointment booking and clinical records, with
+//! pluggable storage. This facade re-exports the domain ([`core`]) and the backends enabled
+//! by features:
+//!
+//! | feature | backend |
+//! |---|---|
+//! | `memory` (default) | [`memory::MemoryStore`] — in-process, for tests, demos, small embeds |
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use medsync::{MedSync, memory::MemoryStore};
+//!
+//! # async fn demo() -> medsync::Result<()> {
+//! let svc = MedSync::builder(Arc::new(MemoryStore::new()), std::env::var("JWT_SECRET").unwrap())
+//!     .build()?;
+//! svc.bootstrap_admin("admin@clinic.example", "Ada Admin", "plum kettle orbit lantern").await?;
+//! let tokens = svc.login("admin@clinic.example", "plum kettle orbit lantern").await?;
+//! let admin = svc.authenticate(&tokens.access_token).await?;
+//! # let _ = admin; Ok(()) }
+//! ```
+
+pub use medsync_core as core;
+pub use medsync_core::service::{
+    AppointmentQuery, BookRequest, Config, MedSyncBuilder, Registration, TokenPair, UserUpdate,
+};
+pub use medsync_core::{Error, FieldError, MedSync, Result};
+
+/// The in-memory backend (feature `memory`).
+#[cfg(feature = "memory")]
+pub mod memory {
+    pub use medsync_storage_memory::{BroadcastNotifier, MemoryStore};
+}

@@ -17,7 +17,10 @@ pub mod ids;
 pub mod notify;
 pub mod policy;
 pub mod scheduling;
-
+pub mod service;
 pub mod store;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, FieldError, Result};
+pub use service::MedSync;

@@ -1,0 +1,1 @@
+//! mockall unit tests of the service against mocked ports.

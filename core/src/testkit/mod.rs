@@ -1,0 +1,65 @@
+//! The shared conformance suite every storage backend runs (feature `testkit`).
+//!
+//! Each case is a generic async function over a fresh, empty [`Store`]; most drive the
+//! [`MedSync`] service so the store is exercised exactly as in production, and the races
+//! hit the store from many tasks at once. A backend stamps every case into its tests with
+//! [`conformance_suite!`](crate::conformance_suite):
+//!
+//! ```ignore
+//! medsync_core::conformance_suite!(async { std::sync::Arc::new(MyStore::new()) as _ });
+//! ```
+//!
+//! The expression is evaluated once per case and must yield a fresh `Arc<dyn Store>` (for
+//! database backends: a fresh database or schema). Tests need a multi-threaded tokio runtime,
+//! which the macro sets up.
+
+pub mod cases;
+mod fixture;
+
+pub use fixture::{Fixture, FixtureDoctor, FixturePatient, MONDAY};
+
+/// Stamps one `#[tokio::test]` per conformance case into the calling module.
+/// `$store` is an expression evaluating to a future of `Arc<dyn Store>`.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($store:expr) => {
+        $crate::conformance_suite!(@cases $store;
+            register_roles_and_login,
+            login_does_not_reveal_unknown_email,
+            refresh_rotates_and_reuse_revokes_family,
+            concurrent_refresh_at_most_one_wins,
+            logout_revokes_session,
+            password_reset_is_single_use_and_revokes_sessions,
+            deactivated_user_is_locked_out,
+            availability_and_free_slots,
+            booking_lifecycle_and_notifications,
+            booking_outside_availability_is_rejected,
+            conflicts_name_the_blocking_appointment,
+            concurrent_bookings_one_doctor_exactly_one_wins,
+            concurrent_bookings_one_patient_two_doctors_exactly_one_wins,
+            lapsed_hold_frees_the_slot,
+            confirm_racing_hold_expiry_is_consistent,
+            reschedule_is_one_atomic_move,
+            illegal_transitions_are_errors,
+            idempotency_key_returns_the_same_appointment,
+            stale_version_is_a_precondition_failure,
+            chart_access_follows_relationships,
+            caregiver_grants_scope_expire_and_revoke,
+            break_glass_is_audited_and_notifies_patient,
+            audit_chain_verifies_and_records_denials,
+            notifications_list_and_mark_read,
+            admin_user_management,
+            charts_are_archived_not_destroyed,
+            expire_holds_sweeps_lapsed_holds,
+        );
+    };
+    (@cases $store:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let store: ::std::sync::Arc<dyn $crate::store::Store> = $store.await;
+                $crate::testkit::cases::$case(store).await;
+            }
+        )*
+    };
+}
