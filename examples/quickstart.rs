@@ -142,6 +142,7 @@ async fn main() -> medsync::Result<()> {
         start: pick.start,
         end: pick.end,
         reason: Some("annual check-up".into()),
+        appointment_type: None,
         idempotency_key: None,
     };
     let appt = svc.book(pat, request(pat)).await?;

@@ -21,6 +21,10 @@
 //! # let _ = admin; Ok(()) }
 //! ```
 
+#[cfg(all(doctest, feature = "memory"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use medsync_core as core;
 pub use medsync_core::service::{
     AppointmentQuery, BookRequest, Config, MedSyncBuilder, Registration, TokenPair, UserUpdate,

@@ -97,3 +97,20 @@ impl IdGen for V7Ids {
         Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, secs, nanos))
     }
 }
+
+typed_id!(
+    /// A medical record (all its versions share it).
+    RecordId
+);
+typed_id!(
+    /// A note appended to a medical record.
+    NoteId
+);
+typed_id!(
+    /// A prescription.
+    PrescriptionId
+);
+typed_id!(
+    /// An invoice.
+    InvoiceId
+);

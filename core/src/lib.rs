@@ -8,14 +8,19 @@
 //! Start with [`service::MedSync`], the facade every use case goes through.
 
 pub mod access;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod clock;
 pub mod error;
+pub mod export;
 pub mod identity;
 pub mod ids;
 pub mod notify;
 pub mod policy;
+pub mod prescriptions;
+pub mod records;
 pub mod scheduling;
 pub mod service;
 pub mod store;

@@ -32,6 +32,12 @@ pub enum NotificationKind {
     AccountChanged,
     /// A caregiver was granted or lost access.
     AccessGrantChanged,
+    /// A medical record of the recipient's chart was created or amended.
+    RecordChanged,
+    /// A prescription was issued or changed.
+    PrescriptionIssued,
+    /// An invoice was issued or changed.
+    InvoiceIssued,
 }
 
 /// A message for one user.

@@ -225,3 +225,130 @@ impl AccessStore for MemoryStore {
         Ok(related_patients(&self.lock(), actor, now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use medsync_core::access::BreakGlass;
+    use medsync_core::ids::BreakGlassId;
+    use medsync_core::policy::Action;
+    use medsync_core::scheduling::AppointmentStatus;
+    use medsync_core::store::{AccessStore, PatientStore, ScheduleStore};
+    use uuid::Uuid;
+
+    use crate::fixtures::{appt, at, chart, event, grant, held, pid, uid};
+    use crate::MemoryStore;
+
+    #[tokio::test]
+    async fn care_team_follows_assignments_and_appointments() {
+        let s = MemoryStore::new();
+        let (owner, doc, nurse, p) = (uid(1), uid(2), uid(3), pid(1));
+        s.create_patient(&chart(1, "Ann", "MRN-1", Some(owner)), &event("x"))
+            .await
+            .unwrap();
+        let rel = s.relationships(owner, p, at(8, 0)).await.unwrap();
+        assert!(rel.owner && !rel.care_team);
+
+        // A pending hold counts while live.
+        s.book(
+            &held(1, doc, p, at(9, 0), 30, at(8, 30)),
+            at(8, 0),
+            &event("x"),
+        )
+        .await
+        .unwrap();
+        assert!(s.relationships(doc, p, at(8, 10)).await.unwrap().care_team);
+        assert!(!s.relationships(doc, p, at(8, 30)).await.unwrap().care_team);
+        assert_eq!(s.related_patients(doc, at(8, 10)).await.unwrap(), vec![p]);
+        assert!(s.related_patients(doc, at(8, 30)).await.unwrap().is_empty());
+
+        // A cancelled appointment does not count; a completed one does, for good.
+        let mut a = appt(2, doc, p, at(11, 0), 30);
+        s.book(&a, at(8, 0), &event("x")).await.unwrap();
+        assert!(s.relationships(doc, p, at(23, 0)).await.unwrap().care_team);
+        a.status = AppointmentStatus::Cancelled;
+        s.update_appointment(&a, 1, at(8, 0), &event("x"))
+            .await
+            .unwrap();
+        assert!(!s.relationships(doc, p, at(23, 0)).await.unwrap().care_team);
+        let mut b = appt(3, doc, p, at(12, 0), 30);
+        s.book(&b, at(8, 0), &event("x")).await.unwrap();
+        b.status = AppointmentStatus::Completed;
+        s.update_appointment(&b, 1, at(8, 0), &event("x"))
+            .await
+            .unwrap();
+        assert!(s.relationships(doc, p, at(23, 0)).await.unwrap().care_team);
+
+        // Assignment, idempotent both ways.
+        for _ in 0..2 {
+            s.assign_care_team(p, nurse, &event("x")).await.unwrap();
+        }
+        assert!(s.relationships(nurse, p, at(8, 0)).await.unwrap().care_team);
+        for _ in 0..2 {
+            s.unassign_care_team(p, nurse, &event("x")).await.unwrap();
+        }
+        assert!(!s.relationships(nurse, p, at(8, 0)).await.unwrap().care_team);
+    }
+
+    #[tokio::test]
+    async fn grants_and_break_glass() {
+        let s = MemoryStore::new();
+        let (carer, doc, p) = (uid(5), uid(6), pid(1));
+        let g1 = grant(1, p, carer, &[Action::ReadChart], None);
+        let g2 = grant(2, p, carer, &[Action::BookAppointment], Some(at(10, 0)));
+        let g3 = grant(3, pid(2), carer, &[Action::ReadBilling], None);
+        for g in [&g1, &g2, &g3] {
+            s.create_grant(g, &event("x")).await.unwrap();
+        }
+        let rel = s.relationships(carer, p, at(9, 0)).await.unwrap();
+        assert_eq!(
+            rel.granted.into_iter().collect::<Vec<_>>(),
+            vec![Action::ReadChart, Action::BookAppointment]
+        );
+        let rel = s.relationships(carer, p, at(10, 0)).await.unwrap();
+        assert_eq!(
+            rel.granted.into_iter().collect::<Vec<_>>(),
+            vec![Action::ReadChart]
+        );
+        let revoked = s.revoke_grant(g1.id, at(9, 0), &event("x")).await.unwrap();
+        assert_eq!(revoked.revoked_at, Some(at(9, 0)));
+        let again = s.revoke_grant(g1.id, at(9, 5), &event("x")).await.unwrap();
+        assert_eq!(again.revoked_at, Some(at(9, 0)));
+        assert!(
+            s.relationships(carer, p, at(9, 1))
+                .await
+                .unwrap()
+                .granted
+                .len()
+                == 1
+        );
+        assert_eq!(s.grants_for_patient(p).await.unwrap().len(), 2);
+        assert_eq!(s.related_patients(carer, at(9, 1)).await.unwrap().len(), 2);
+        assert_eq!(
+            s.related_patients(carer, at(11, 0)).await.unwrap(),
+            vec![pid(2)]
+        );
+
+        let session = BreakGlass {
+            id: BreakGlassId(Uuid::from_u128(1)),
+            actor: doc,
+            patient_id: p,
+            reason: "unconscious in ED".into(),
+            started_at: at(9, 0),
+            expires_at: at(10, 0),
+        };
+        s.start_break_glass(&session, &event("x")).await.unwrap();
+        assert!(
+            s.relationships(doc, p, at(9, 59))
+                .await
+                .unwrap()
+                .break_glass
+        );
+        assert!(
+            !s.relationships(doc, p, at(10, 0))
+                .await
+                .unwrap()
+                .break_glass
+        );
+        assert_eq!(s.related_patients(doc, at(9, 59)).await.unwrap(), vec![p]);
+    }
+}

@@ -15,6 +15,11 @@ pub(crate) struct AuditLog {
 }
 
 impl AuditLog {
+    /// How many entries are stored.
+    pub(crate) fn count(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Chains `event` after the last entry and stores it.
     pub(crate) fn append(&mut self, event: &AuditEvent) -> AuditEntry {
         let entry = chain::next_entry(self.entries.last(), event);

@@ -65,6 +65,7 @@ pub(crate) fn appt(
         start,
         end: start + Duration::minutes(minutes),
         buffer_minutes: 0,
+        appointment_type: "consultation".into(),
         status: AppointmentStatus::Confirmed,
         hold_expires_at: None,
         reason: None,

@@ -99,3 +99,62 @@ impl NotificationStore for MemoryStore {
         Ok(self.lock().notifications.mark_read(user_id, ids, now))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use medsync_core::store::{NotificationStore, Page};
+
+    use crate::fixtures::{at, notification, uid};
+    use crate::MemoryStore;
+
+    #[tokio::test]
+    async fn newest_first_and_mark_read() {
+        let s = MemoryStore::new();
+        let (u, other) = (uid(1), uid(2));
+        // Inserted out of order; listed by creation time, newest first.
+        for (n, h) in [(1, 9), (2, 11), (3, 10)] {
+            s.insert_notification(&notification(n, u, at(h, 0)))
+                .await
+                .unwrap();
+        }
+        s.insert_notification(&notification(4, other, at(12, 0)))
+            .await
+            .unwrap();
+        assert!(s
+            .insert_notification(&notification(4, other, at(12, 0)))
+            .await
+            .is_err());
+        let list = s.notifications(u, false, Page::default()).await.unwrap();
+        assert_eq!(
+            list.iter().map(|n| n.created_at).collect::<Vec<_>>(),
+            vec![at(11, 0), at(10, 0), at(9, 0)]
+        );
+        let first = list[0].id;
+        let foreign = notification(4, other, at(12, 0)).id;
+        // Other users' ids are ignored; already-read ones are not counted twice.
+        assert_eq!(
+            s.mark_read(u, Some(&[first, foreign]), at(13, 0))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(s.mark_read(u, Some(&[first]), at(13, 0)).await.unwrap(), 0);
+        assert_eq!(s.unread_count(u).await.unwrap(), 2);
+        assert_eq!(s.unread_count(other).await.unwrap(), 1);
+        let unread = s
+            .notifications(
+                u,
+                true,
+                Page {
+                    offset: 1,
+                    limit: 10,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(unread.len(), 1);
+        assert_eq!(unread[0].created_at, at(9, 0));
+        assert_eq!(s.mark_read(u, None, at(14, 0)).await.unwrap(), 2);
+        assert_eq!(s.unread_count(u).await.unwrap(), 0);
+    }
+}

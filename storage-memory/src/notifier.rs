@@ -59,3 +59,27 @@ impl Notifier for BroadcastNotifier {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use medsync_core::notify::Notifier;
+
+    use super::BroadcastNotifier;
+    use crate::fixtures::{at, notification, uid};
+
+    #[tokio::test]
+    async fn delivers_to_every_subscriber_and_never_fails_without_one() {
+        let n = BroadcastNotifier::with_capacity(0);
+        n.deliver(&notification(1, uid(1), at(9, 0))).await.unwrap();
+        let mut a = n.subscribe();
+        let mut b = n.clone().subscribe();
+        assert_eq!(n.subscriber_count(), 2);
+        let sent = notification(2, uid(1), at(9, 1));
+        n.deliver(&sent).await.unwrap();
+        assert_eq!(a.recv().await.unwrap(), sent);
+        assert_eq!(b.recv().await.unwrap(), sent);
+        drop((a, b));
+        n.deliver(&sent).await.unwrap();
+        assert_eq!(BroadcastNotifier::default().subscriber_count(), 0);
+    }
+}

@@ -25,6 +25,11 @@ fn mrn_taken() -> Error {
 }
 
 impl Patients {
+    /// How many charts are stored.
+    pub(crate) fn count(&self) -> usize {
+        self.by_id.len()
+    }
+
     /// The chart with this id.
     pub(crate) fn get(&self, id: PatientId) -> Option<&Patient> {
         self.by_id.get(&id)

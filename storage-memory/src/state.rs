@@ -2,8 +2,11 @@
 
 use crate::access::Access;
 use crate::audit::AuditLog;
+use crate::billing::Billing;
 use crate::notifications::Notifications;
 use crate::patients::Patients;
+use crate::prescriptions::Prescriptions;
+use crate::records::Records;
 use crate::schedule::Schedule;
 use crate::tokens::Tokens;
 use crate::users::Users;
@@ -26,4 +29,10 @@ pub(crate) struct State {
     pub(crate) audit: AuditLog,
     /// Stored notifications.
     pub(crate) notifications: Notifications,
+    /// Medical records, versions and notes.
+    pub(crate) records: Records,
+    /// Prescriptions.
+    pub(crate) prescriptions: Prescriptions,
+    /// Fees and invoices.
+    pub(crate) billing: Billing,
 }

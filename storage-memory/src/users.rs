@@ -25,6 +25,11 @@ fn email_taken() -> Error {
 }
 
 impl Users {
+    /// How many users are stored.
+    pub(crate) fn count(&self) -> usize {
+        self.by_id.len()
+    }
+
     /// The user with this id.
     pub(crate) fn get(&self, id: UserId) -> Option<&User> {
         self.by_id.get(&id)

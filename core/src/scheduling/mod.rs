@@ -19,6 +19,7 @@ pub use availability::fits_availability;
 pub use lifecycle::{apply_transition, Transition};
 pub use model::{
     Appointment, AppointmentStatus, Availability, Cancellation, Slot, TimeOff, WeeklyRule,
+    DEFAULT_APPOINTMENT_TYPE,
 };
 pub use slots::free_slots;
 pub use validation::validate_availability;

@@ -119,6 +119,8 @@ pub struct Appointment {
     pub end: DateTime<Utc>,
     /// The doctor's buffer at booking time: the doctor is blocked until `end + buffer`.
     pub buffer_minutes: u32,
+    /// What kind of visit, e.g. `"consultation"`; selects the fee when billed.
+    pub appointment_type: String,
     /// Lifecycle state.
     pub status: AppointmentStatus,
     /// For `pending`: when the hold lapses.
@@ -139,6 +141,9 @@ pub struct Appointment {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The appointment type used when a booking names none.
+pub const DEFAULT_APPOINTMENT_TYPE: &str = "consultation";
+
 impl Appointment {
     /// Whether the appointment blocks its interval at `now`: confirmed, or pending with an
     /// unexpired hold.
@@ -150,9 +155,12 @@ impl Appointment {
         }
     }
 
-    /// End of the doctor's blocked interval: `end + buffer_minutes`.
+    /// End of the doctor's blocked interval: `end + buffer_minutes` (saturating at the
+    /// largest representable instant).
     pub fn doctor_block_end(&self) -> DateTime<Utc> {
-        self.end + Duration::minutes(i64::from(self.buffer_minutes))
+        self.end
+            .checked_add_signed(Duration::minutes(i64::from(self.buffer_minutes)))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     /// Whether the two appointments collide on the doctor's calendar, buffers included

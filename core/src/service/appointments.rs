@@ -14,6 +14,7 @@ use crate::notify::NotificationKind;
 use crate::policy::{Action, Actor, Resource};
 use crate::scheduling::{
     apply_transition, fits_availability, Appointment, AppointmentStatus, Transition,
+    DEFAULT_APPOINTMENT_TYPE,
 };
 use crate::store::{AppointmentFilter, BookOutcome, Page};
 
@@ -30,6 +31,10 @@ pub struct BookRequest {
     pub end: DateTime<Utc>,
     /// Reason for the visit (at most 500 characters).
     pub reason: Option<String>,
+    /// Visit type (1–64 characters of letters, digits, `_` and `-`); defaults to
+    /// `"consultation"`. Selects the doctor's fee when the visit is billed.
+    #[serde(default)]
+    pub appointment_type: Option<String>,
     /// Retry key (1–255 visible ASCII characters): the same booker and key return the same
     /// appointment instead of booking twice.
     pub idempotency_key: Option<String>,
@@ -90,6 +95,16 @@ impl MedSync {
                 "must be at most 500 characters",
             );
         }
+        if let Some(t) = &req.appointment_type {
+            let ok = (1..=64).contains(&t.len())
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            v.check(
+                ok,
+                "appointment_type",
+                "must be 1 to 64 letters, digits, '_' or '-'",
+            );
+        }
         if let Some(k) = &req.idempotency_key {
             let ok = (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic());
             v.check(
@@ -121,6 +136,10 @@ impl MedSync {
             start: req.start,
             end: req.end,
             buffer_minutes: availability.buffer_minutes,
+            appointment_type: req
+                .appointment_type
+                .clone()
+                .unwrap_or_else(|| DEFAULT_APPOINTMENT_TYPE.to_owned()),
             status: AppointmentStatus::Pending,
             hold_expires_at: Some(now + self.inner.config.hold_ttl),
             reason: req

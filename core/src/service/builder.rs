@@ -7,10 +7,12 @@ use crate::error::Result;
 use crate::ids::{IdGen, V7Ids};
 use crate::notify::{NoopNotifier, Notifier};
 use crate::policy::PolicyEngine;
+use crate::prescriptions::{CuratedInteractions, InteractionChecker};
 use crate::store::Store;
 
 /// Builds a [`MedSync`]. Every port has a production default: the system clock, UUID v7 ids,
-/// argon2id with OWASP parameters, no real-time notifier, the standard policy.
+/// argon2id with OWASP parameters, no real-time notifier, the curated interaction table, the
+/// standard policy.
 pub struct MedSyncBuilder {
     store: Arc<dyn Store>,
     jwt: JwtConfig,
@@ -18,6 +20,7 @@ pub struct MedSyncBuilder {
     ids: Arc<dyn IdGen>,
     hasher: Arc<dyn PasswordHasher>,
     notifier: Arc<dyn Notifier>,
+    interactions: Arc<dyn InteractionChecker>,
     policy: PolicyEngine,
     config: Config,
 }
@@ -31,6 +34,7 @@ impl MedSyncBuilder {
             ids: Arc::new(V7Ids),
             hasher: Arc::new(Argon2Hasher::owasp()),
             notifier: Arc::new(NoopNotifier),
+            interactions: Arc::new(CuratedInteractions::default()),
             policy: PolicyEngine::standard(),
             config: Config::default(),
         }
@@ -57,6 +61,12 @@ impl MedSyncBuilder {
     /// Injects the real-time notifier.
     pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
         self.notifier = notifier;
+        self
+    }
+
+    /// Injects the drug-interaction checker (default: the built-in curated table).
+    pub fn interactions(mut self, checker: Arc<dyn InteractionChecker>) -> Self {
+        self.interactions = checker;
         self
     }
 
@@ -97,6 +107,7 @@ impl MedSyncBuilder {
                 hasher: self.hasher,
                 jwt,
                 notifier: self.notifier,
+                interactions: self.interactions,
                 policy: self.policy,
                 config: self.config,
             }),

@@ -7,16 +7,20 @@
 
 mod access;
 mod accounts;
+mod analytics;
 mod appointments;
 mod audit_log;
 mod auth;
 mod availability;
+mod billing;
 mod builder;
 mod config;
 #[cfg(test)]
 mod mock_tests;
 mod notifications;
 mod patients;
+mod prescriptions;
+mod records;
 mod support;
 
 pub use accounts::UserUpdate;
@@ -32,6 +36,7 @@ use crate::clock::Clock;
 use crate::ids::IdGen;
 use crate::notify::Notifier;
 use crate::policy::{Actor, PolicyEngine};
+use crate::prescriptions::InteractionChecker;
 use crate::store::Store;
 
 /// The MedSync service: cheap to clone, share it across tasks.
@@ -49,6 +54,7 @@ struct Inner {
     hasher: Arc<dyn PasswordHasher>,
     jwt: JwtIssuer,
     notifier: Arc<dyn Notifier>,
+    interactions: Arc<dyn InteractionChecker>,
     policy: PolicyEngine,
     config: Config,
 }

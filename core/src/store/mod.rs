@@ -7,16 +7,24 @@
 //! [`crate::testkit`].
 
 mod access;
+mod analytics;
 mod audit;
+mod billing;
 mod identity;
 mod notifications;
+mod prescriptions;
+mod records;
 mod schedule;
 mod tokens;
 
 pub use access::AccessStore;
+pub use analytics::AnalyticsStore;
 pub use audit::{AuditFilter, AuditStore};
+pub use billing::{BillingStore, Completion, InvoiceFilter};
 pub use identity::{PatientFilter, PatientStore, UserFilter, UserStore};
 pub use notifications::NotificationStore;
+pub use prescriptions::PrescriptionStore;
+pub use records::RecordStore;
 pub use schedule::{AppointmentFilter, BookOutcome, ScheduleStore};
 pub use tokens::TokenStore;
 
@@ -61,7 +69,17 @@ impl Default for Page {
 /// Everything a MedSync backend implements. Blanket-implemented for any type that implements
 /// all the store traits, so `Arc<dyn Store>` is what the service holds.
 pub trait Store:
-    UserStore + PatientStore + TokenStore + ScheduleStore + AccessStore + AuditStore + NotificationStore
+    UserStore
+    + PatientStore
+    + TokenStore
+    + ScheduleStore
+    + AccessStore
+    + AuditStore
+    + NotificationStore
+    + RecordStore
+    + PrescriptionStore
+    + BillingStore
+    + AnalyticsStore
 {
 }
 
@@ -73,5 +91,9 @@ impl<T> Store for T where
         + AccessStore
         + AuditStore
         + NotificationStore
+        + RecordStore
+        + PrescriptionStore
+        + BillingStore
+        + AnalyticsStore
 {
 }

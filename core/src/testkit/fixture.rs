@@ -201,6 +201,7 @@ impl Fixture {
             start,
             end: start + Duration::minutes(minutes),
             reason: Some("check-up".into()),
+            appointment_type: None,
             idempotency_key: None,
         }
     }

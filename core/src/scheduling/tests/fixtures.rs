@@ -70,6 +70,7 @@ pub(super) fn appointment(start: DateTime<Utc>, end: DateTime<Utc>, buffer: u32)
         start,
         end,
         buffer_minutes: buffer,
+        appointment_type: "consultation".into(),
         status: AppointmentStatus::Confirmed,
         hold_expires_at: None,
         reason: None,

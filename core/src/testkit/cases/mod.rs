@@ -2,9 +2,13 @@
 
 mod access;
 mod accounts;
+mod analytics;
 mod audit;
 mod auth;
+mod billing;
+mod prescriptions;
 mod races;
+mod records;
 mod scheduling;
 
 pub use access::*;

@@ -1,0 +1,3 @@
+//! Report exports (CSV; XLSX lives with billing).
+
+pub mod csv;

@@ -1,0 +1,1 @@
+//! analytics use cases (being written).

@@ -1,0 +1,1 @@
+//! billing use cases (being written).

@@ -1,0 +1,1 @@
+//! prescriptions use cases (being written).

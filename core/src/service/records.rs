@@ -1,0 +1,1 @@
+//! records use cases (being written).

@@ -1,0 +1,1 @@
+//! Conformance cases: analytics (being written).
