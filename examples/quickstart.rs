@@ -203,7 +203,7 @@ async fn main() -> medsync::Result<()> {
         "11. Audit trail: {} entries, chain {} (head {}…).",
         report.entries_checked,
         if report.ok { "intact" } else { "BROKEN" },
-        &report.head_hash[..16]
+        &report.chains[0].head_hash[..16]
     );
     let recent = svc
         .audit_log(&admin, &Default::default(), Page::first(5))

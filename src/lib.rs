@@ -36,3 +36,15 @@ pub use medsync_core::{Error, FieldError, MedSync, Result};
 pub mod memory {
     pub use medsync_storage_memory::{BroadcastNotifier, MemoryStore};
 }
+
+/// The PostgreSQL backend (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub mod postgres {
+    pub use medsync_storage_postgres::*;
+}
+
+/// The MongoDB backend (feature `mongo`).
+#[cfg(feature = "mongo")]
+pub mod mongo {
+    pub use medsync_storage_mongo::*;
+}

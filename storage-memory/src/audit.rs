@@ -22,13 +22,16 @@ impl AuditLog {
 
     /// Chains `event` after the last entry and stores it.
     pub(crate) fn append(&mut self, event: &AuditEvent) -> AuditEntry {
-        let entry = chain::next_entry(self.entries.last(), event);
+        let entry = chain::next_entry(self.entries.last(), 0, event);
         self.entries.push(entry.clone());
         entry
     }
 
-    /// Up to `limit` entries with `seq > after_seq`, in `seq` order.
-    fn chain(&self, after_seq: u64, limit: u32) -> Vec<AuditEntry> {
+    /// Up to `limit` entries of the single chain 0 with `seq > after_seq`, in `seq` order.
+    fn chain(&self, chain: u32, after_seq: u64, limit: u32) -> Vec<AuditEntry> {
+        if chain != 0 {
+            return Vec::new();
+        }
         let skip = usize::try_from(after_seq).unwrap_or(usize::MAX);
         let take = usize::try_from(limit).unwrap_or(usize::MAX);
         self.entries.iter().skip(skip).take(take).cloned().collect()
@@ -62,8 +65,12 @@ impl AuditStore for MemoryStore {
         Ok(self.lock().audit.append(event))
     }
 
-    async fn audit_chain(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>> {
-        Ok(self.lock().audit.chain(after_seq, limit))
+    async fn audit_chains(&self) -> Result<Vec<u32>> {
+        Ok(if self.lock().audit.count() == 0 { vec![] } else { vec![0] })
+    }
+
+    async fn audit_chain(&self, chain: u32, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>> {
+        Ok(self.lock().audit.chain(chain, after_seq, limit))
     }
 
     async fn query_audit(&self, filter: &AuditFilter, page: Page) -> Result<Vec<AuditEntry>> {
@@ -131,7 +138,7 @@ mod tests {
         denied.outcome = medsync_core::audit::Outcome::Denied;
         s.append_audit(&denied).await.unwrap();
 
-        let chain = s.audit_chain(0, 100).await.unwrap();
+        let chain = s.audit_chain(0, 0, 100).await.unwrap();
         let report = verify(&chain);
         assert!(report.ok, "{report:?}");
         assert_eq!(report.entries_checked, 9);
@@ -140,9 +147,9 @@ mod tests {
             (1..=9).collect::<Vec<_>>()
         );
         // Paging through the chain.
-        let tail = s.audit_chain(7, 5).await.unwrap();
+        let tail = s.audit_chain(0, 7, 5).await.unwrap();
         assert_eq!(tail.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![8, 9]);
-        assert!(s.audit_chain(9, 5).await.unwrap().is_empty());
+        assert!(s.audit_chain(0, 9, 5).await.unwrap().is_empty());
 
         // Query: newest first, filtered.
         let f = AuditFilter {

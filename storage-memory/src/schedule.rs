@@ -695,7 +695,7 @@ mod tests {
         // Another booker's key space is separate.
         again.booked_by = uid(7);
         assert!(matches!(book(&s, &again).await, BookOutcome::Created(_)));
-        assert_eq!(s.audit_chain(0, 10).await.unwrap().len(), 3);
+        assert_eq!(s.audit_chain(0, 0, 10).await.unwrap().len(), 3);
     }
 
     #[tokio::test]
@@ -814,6 +814,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(busy.len(), 1);
-        assert_eq!(s.audit_chain(0, 10).await.unwrap().len(), 1);
+        assert_eq!(s.audit_chain(0, 0, 10).await.unwrap().len(), 1);
     }
 }

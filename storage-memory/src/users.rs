@@ -218,7 +218,7 @@ mod tests {
         assert!(s.user(u.id).await.unwrap().is_none());
         assert!(s.user_by_email(&u.email).await.unwrap().is_none());
         assert!(s.patient(pid(2)).await.unwrap().is_none());
-        assert_eq!(s.audit_chain(0, 10).await.unwrap().len(), 1);
+        assert_eq!(s.audit_chain(0, 0, 10).await.unwrap().len(), 1);
 
         let ok = chart(2, "Bob", "MRN-2", Some(u.id));
         s.create_user(&u, Some(&ok), &event("user.register"))

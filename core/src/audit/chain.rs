@@ -1,9 +1,10 @@
 //! Hash chaining of audit entries.
 //!
-//! `hash(n) = sha256("medsync-audit-v1" ‖ prev_hash ‖ seq as 8 big-endian bytes ‖ canonical
-//! JSON of the event)`. Modifying an entry changes its hash; deleting or reordering entries
-//! breaks `seq` continuity or the `prev_hash` links. Truncating the tail is detectable only
-//! against a head hash kept elsewhere: [`VerifyReport::head_hash`] is what to anchor.
+//! `hash(n) = sha256("medsync-audit-v1" ‖ prev_hash ‖ chain as 4 big-endian bytes ‖ seq as 8
+//! big-endian bytes ‖ canonical JSON of the event)`. Modifying an entry changes its hash;
+//! deleting or reordering entries breaks `seq` continuity or the `prev_hash` links; moving an
+//! entry to another chain changes its hash. Truncating a chain's tail is detectable only
+//! against a head hash kept elsewhere: [`ChainReport::head_hash`] is what to anchor.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -13,30 +14,28 @@ use super::model::{AuditEntry, AuditEvent};
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// The hash linking `event` at position `seq` to the entry whose hash is `prev_hash`.
-pub fn link(prev_hash: &str, seq: u64, event: &AuditEvent) -> String {
+/// The hash linking `event` at position `seq` of `chain` to the entry whose hash is
+/// `prev_hash`.
+pub fn link(prev_hash: &str, chain: u32, seq: u64, event: &AuditEvent) -> String {
     let mut h = Sha256::new();
     h.update(b"medsync-audit-v1");
     h.update(prev_hash.as_bytes());
+    h.update(chain.to_be_bytes());
     h.update(seq.to_be_bytes());
     // Serialising a plain struct of strings, ids and timestamps cannot fail.
     h.update(serde_json::to_vec(event).unwrap_or_default());
     to_hex(&h.finalize())
 }
 
-/// Builds the stored entry for `event` following `prev` (or the genesis when `prev` is None).
-pub fn next_entry(prev: Option<&AuditEntry>, event: &AuditEvent) -> AuditEntry {
+/// Builds the stored entry for `event` following `prev` in `chain` (or the chain's genesis
+/// when `prev` is None). `prev`, when given, must belong to `chain`.
+pub fn next_entry(prev: Option<&AuditEntry>, chain: u32, event: &AuditEvent) -> AuditEntry {
     let (seq, prev_hash) = match prev {
         Some(p) => (p.seq + 1, p.hash.clone()),
         None => (1, GENESIS.to_owned()),
     };
-    let hash = link(&prev_hash, seq, event);
-    AuditEntry {
-        seq,
-        event: event.clone(),
-        prev_hash,
-        hash,
-    }
+    let hash = link(&prev_hash, chain, seq, event);
+    AuditEntry { chain, seq, event: event.clone(), prev_hash, hash }
 }
 
 /// Lower-case hex of bytes.
@@ -50,9 +49,34 @@ pub fn to_hex(bytes: &[u8]) -> String {
         })
 }
 
-/// The result of verifying a chain.
+/// The result of verifying the whole log: every chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyReport {
+    /// Whether every entry of every chain checked out.
+    pub ok: bool,
+    /// How many entries were checked in all.
+    pub entries_checked: u64,
+    /// One report per chain, by chain id.
+    pub chains: Vec<ChainReport>,
+}
+
+impl VerifyReport {
+    /// Aggregates per-chain reports.
+    pub fn from_chains(mut chains: Vec<ChainReport>) -> Self {
+        chains.sort_by_key(|c| c.chain);
+        Self {
+            ok: chains.iter().all(|c| c.ok),
+            entries_checked: chains.iter().map(|c| c.entries_checked).sum(),
+            chains,
+        }
+    }
+}
+
+/// The result of verifying one chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    /// The chain.
+    pub chain: u32,
     /// Whether every entry checked out.
     pub ok: bool,
     /// How many entries were checked.
@@ -65,30 +89,21 @@ pub struct VerifyReport {
     pub problem: Option<String>,
 }
 
-/// Incremental verifier: feed entries in stored order, then [`Verifier::finish`].
+/// Incremental verifier of one chain: feed its entries in `seq` order, then
+/// [`Verifier::finish`].
 #[derive(Debug, Clone)]
 pub struct Verifier {
+    chain: u32,
     expected_seq: u64,
     prev_hash: String,
     checked: u64,
     bad: Option<(u64, String)>,
 }
 
-impl Default for Verifier {
-    fn default() -> Self {
-        Self {
-            expected_seq: 1,
-            prev_hash: GENESIS.to_owned(),
-            checked: 0,
-            bad: None,
-        }
-    }
-}
-
 impl Verifier {
-    /// A verifier expecting the chain to start at `seq` 1.
-    pub fn new() -> Self {
-        Self::default()
+    /// A verifier of `chain`, expecting it to start at `seq` 1.
+    pub fn new(chain: u32) -> Self {
+        Self { chain, expected_seq: 1, prev_hash: GENESIS.to_owned(), checked: 0, bad: None }
     }
 
     /// Checks the next entry; after the first problem further entries are ignored.
@@ -96,7 +111,12 @@ impl Verifier {
         if self.bad.is_some() {
             return;
         }
-        let problem = if e.seq != self.expected_seq {
+        let problem = if e.chain != self.chain {
+            Some(format!(
+                "entry of chain {} found in chain {}",
+                e.chain, self.chain
+            ))
+        } else if e.seq != self.expected_seq {
             Some(format!(
                 "expected seq {}, found {} (entry deleted or reordered)",
                 self.expected_seq, e.seq
@@ -106,7 +126,7 @@ impl Verifier {
                 "prev_hash does not match the previous entry (entry deleted or reordered)"
                     .to_owned(),
             )
-        } else if link(&e.prev_hash, e.seq, &e.event) != e.hash {
+        } else if link(&e.prev_hash, e.chain, e.seq, &e.event) != e.hash {
             Some("hash does not match the entry's content (entry modified)".to_owned())
         } else {
             None
@@ -122,8 +142,9 @@ impl Verifier {
     }
 
     /// The report.
-    pub fn finish(self) -> VerifyReport {
-        VerifyReport {
+    pub fn finish(self) -> ChainReport {
+        ChainReport {
+            chain: self.chain,
             ok: self.bad.is_none(),
             entries_checked: self.checked,
             head_hash: self.prev_hash,
@@ -133,9 +154,11 @@ impl Verifier {
     }
 }
 
-/// Verifies a whole chain given in stored order.
-pub fn verify<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> VerifyReport {
-    let mut v = Verifier::new();
+/// Verifies a whole chain given in `seq` order (the chain is taken from the first entry;
+/// chain 0 when empty).
+pub fn verify<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> ChainReport {
+    let mut entries = entries.into_iter().peekable();
+    let mut v = Verifier::new(entries.peek().map_or(0, |e| e.chain));
     entries.into_iter().for_each(|e| v.feed(e));
     v.finish()
 }
@@ -167,7 +190,7 @@ mod tests {
     fn chain(n: u128) -> Vec<AuditEntry> {
         let mut out: Vec<AuditEntry> = Vec::new();
         for i in 1..=n {
-            let e = next_entry(out.last(), &event(i));
+            let e = next_entry(out.last(), 0, &event(i));
             out.push(e);
         }
         out
@@ -208,6 +231,17 @@ mod tests {
         let r = verify(&c);
         assert!(!r.ok);
         assert_eq!(r.entries_checked, 1);
+    }
+
+    #[test]
+    fn moving_an_entry_to_another_chain_is_detected() {
+        let mut c = chain(3);
+        c[1].chain = 7;
+        let r = verify(&c);
+        assert_eq!(r.first_bad_seq, Some(2));
+        let mut v = Verifier::new(7);
+        v.feed(&c[1]);
+        assert!(!v.finish().ok, "its hash binds it to chain 0");
     }
 
     #[test]

@@ -3,5 +3,5 @@
 pub mod chain;
 mod model;
 
-pub use chain::{verify, VerifyReport};
+pub use chain::{verify, ChainReport, VerifyReport};
 pub use model::{AuditEntry, AuditEvent, Outcome};

@@ -43,15 +43,20 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
-/// An event as stored: numbered and hash-chained to its predecessor.
+/// An event as stored: numbered and hash-chained to its predecessor in its chain.
+///
+/// A backend may spread entries over several independent chains (so that unrelated writes
+/// never wait on one global lock); the memory backend uses the single chain 0.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    /// Position in the log, 1-based, gap-free.
+    /// Which chain the entry belongs to.
+    pub chain: u32,
+    /// Position in its chain, 1-based, gap-free.
     pub seq: u64,
     /// The event.
     pub event: AuditEvent,
-    /// `hash` of the entry at `seq - 1` (64 zeros for the first entry).
+    /// `hash` of the entry at `seq - 1` of the same chain (64 zeros for the first entry).
     pub prev_hash: String,
-    /// `sha256(prev_hash, seq, canonical event)` as lower-case hex; see [`super::chain`].
+    /// `sha256(prev_hash, chain, seq, canonical event)` as lower-case hex; see [`super::chain`].
     pub hash: String,
 }

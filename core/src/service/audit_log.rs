@@ -58,19 +58,27 @@ impl MedSync {
         Ok(report)
     }
 
-    /// Verifies the chain without an actor (for operators' maintenance jobs and tests).
+    /// Verifies every chain without an actor (for operators' maintenance jobs and tests).
     pub async fn verify_audit_chain(&self) -> Result<VerifyReport> {
-        let mut verifier = Verifier::new();
-        let mut after = 0;
-        loop {
-            let batch = self.inner.store.audit_chain(after, VERIFY_BATCH).await?;
-            let Some(last) = batch.last() else { break };
-            after = last.seq;
-            batch.iter().for_each(|e| verifier.feed(e));
-            if batch.len() < VERIFY_BATCH as usize {
-                break;
+        let mut reports = Vec::new();
+        for chain in self.inner.store.audit_chains().await? {
+            let mut verifier = Verifier::new(chain);
+            let mut after = 0;
+            loop {
+                let batch = self
+                    .inner
+                    .store
+                    .audit_chain(chain, after, VERIFY_BATCH)
+                    .await?;
+                let Some(last) = batch.last() else { break };
+                after = last.seq;
+                batch.iter().for_each(|e| verifier.feed(e));
+                if batch.len() < VERIFY_BATCH as usize {
+                    break;
+                }
             }
+            reports.push(verifier.finish());
         }
-        Ok(verifier.finish())
+        Ok(VerifyReport::from_chains(reports))
     }
 }

@@ -23,17 +23,23 @@ pub struct AuditFilter {
 
 /// The tamper-evident audit log.
 ///
-/// Entries form one hash chain: the store assigns `seq` (1, 2, 3 … without gaps) and links
-/// each entry to its predecessor with [`crate::audit::chain::link`], atomically with the
-/// append. Appends through the other traits' `audit` parameters join the same chain.
+/// Entries form hash chains: the store picks a chain for each entry (one chain, or several so
+/// that unrelated writes never queue on one lock), assigns the next `seq` of that chain
+/// (1, 2, 3 … without gaps) and links the entry to its predecessor with
+/// [`crate::audit::chain::next_entry`], atomically with the append. Appends through the other
+/// traits' `audit` parameters join the chains the same way.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     /// Appends one event (for reads and refused or failed calls, which change nothing else).
     async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry>;
 
-    /// Up to `limit` entries with `seq > after_seq`, in `seq` order (for verification).
-    async fn audit_chain(&self, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The ids of every chain that holds at least one entry, ascending.
+    async fn audit_chains(&self) -> Result<Vec<u32>>;
 
-    /// Entries matching `filter`, newest first.
+    /// Up to `limit` entries of `chain` with `seq > after_seq`, in `seq` order (for
+    /// verification).
+    async fn audit_chain(&self, chain: u32, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    /// Entries matching `filter`, newest first (by event time, then event id).
     async fn query_audit(&self, filter: &AuditFilter, page: Page) -> Result<Vec<AuditEntry>>;
 }

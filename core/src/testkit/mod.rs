@@ -19,11 +19,54 @@ mod fixture;
 pub use fixture::{Fixture, FixtureDoctor, FixturePatient, MONDAY};
 
 /// Stamps one `#[tokio::test]` per conformance case into the calling module.
-/// `$store` is an expression evaluating to a future of `Arc<dyn Store>`.
+///
+/// - `conformance_suite!(store_future)`: `store_future` evaluates to a future of
+///   `Arc<dyn Store>` (a fresh, empty store per case).
+/// - `conformance_suite!(optional: store_future)`: the future yields
+///   `Option<Arc<dyn Store>>`; `None` means "no database configured" and the case prints that
+///   it was skipped. Factories must only return `None` when `CI` is unset — under `CI=true` a
+///   missing database is a failure, never a silent pass.
 #[macro_export]
 macro_rules! conformance_suite {
+    (optional: $store:expr) => {
+        $crate::__conformance_cases!($crate::conformance_suite; @optional $store);
+    };
+    (@cases $store:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let store: ::std::sync::Arc<dyn $crate::store::Store> = $store.await;
+                $crate::testkit::cases::$case(store).await;
+            }
+        )*
+    };
+    (@optional $store:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let store: ::std::option::Option<::std::sync::Arc<dyn $crate::store::Store>> = $store.await;
+                match store {
+                    ::std::option::Option::Some(store) => $crate::testkit::cases::$case(store).await,
+                    ::std::option::Option::None => ::std::eprintln!(
+                        "skipped {}: no database configured (run scripts/test)",
+                        ::std::stringify!($case)
+                    ),
+                }
+            }
+        )*
+    };
     ($store:expr) => {
-        $crate::conformance_suite!(@cases $store;
+        $crate::__conformance_cases!($crate::conformance_suite; @cases $store);
+    };
+}
+
+/// The list of conformance cases, passed to `$cb` after `$args`. Internal to
+/// [`conformance_suite!`](crate::conformance_suite).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_cases {
+    ($cb:path; $($args:tt)*) => {
+        $cb!($($args)*;
             register_roles_and_login,
             login_does_not_reveal_unknown_email,
             refresh_rotates_and_reuse_revokes_family,
@@ -52,14 +95,5 @@ macro_rules! conformance_suite {
             charts_are_archived_not_destroyed,
             expire_holds_sweeps_lapsed_holds,
         );
-    };
-    (@cases $store:expr; $($case:ident),* $(,)?) => {
-        $(
-            #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn $case() {
-                let store: ::std::sync::Arc<dyn $crate::store::Store> = $store.await;
-                $crate::testkit::cases::$case(store).await;
-            }
-        )*
     };
 }

@@ -1,0 +1,1 @@
+//! PostgreSQL backend for MedSync (being written).
