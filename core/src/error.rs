@@ -80,6 +80,15 @@ pub enum Error {
     /// One or more fields of the input are invalid.
     #[error("invalid input: {}", display_fields(.0))]
     InvalidInput(Vec<FieldError>),
+    /// The payload is larger than allowed.
+    #[error("payload too large: at most {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The payload's type (decided from its content) is not accepted.
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
     /// Too many attempts; retry after the given number of seconds.
     #[error("rate limited, retry after {retry_after_secs}s")]
     RateLimited {

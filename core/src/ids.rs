@@ -114,3 +114,7 @@ typed_id!(
     /// An invoice.
     InvoiceId
 );
+typed_id!(
+    /// An uploaded file (e.g. a medical report).
+    FileId
+);

@@ -15,6 +15,7 @@ pub mod billing;
 pub mod clock;
 pub mod error;
 pub mod export;
+pub mod files;
 pub mod identity;
 pub mod ids;
 pub mod notify;

@@ -17,6 +17,7 @@ mod access;
 mod analytics;
 mod audit;
 mod billing;
+mod files;
 mod index;
 mod notifications;
 mod notifier;

@@ -3,6 +3,7 @@
 use crate::access::Access;
 use crate::audit::AuditLog;
 use crate::billing::Billing;
+use crate::files::Files;
 use crate::notifications::Notifications;
 use crate::patients::Patients;
 use crate::prescriptions::Prescriptions;
@@ -35,4 +36,6 @@ pub(crate) struct State {
     pub(crate) prescriptions: Prescriptions,
     /// Fees and invoices.
     pub(crate) billing: Billing,
+    /// Uploaded files.
+    pub(crate) files: Files,
 }

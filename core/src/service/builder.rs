@@ -4,11 +4,12 @@ use super::{Config, Inner, MedSync};
 use crate::auth::{Argon2Hasher, JwtConfig, JwtIssuer, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Result;
+use crate::files::{EicarScanner, FileScanner};
 use crate::ids::{IdGen, V7Ids};
 use crate::notify::{NoopNotifier, Notifier};
 use crate::policy::PolicyEngine;
 use crate::prescriptions::{CuratedInteractions, InteractionChecker};
-use crate::store::Store;
+use crate::store::{FileStore, Store};
 
 /// Builds a [`MedSync`]. Every port has a production default: the system clock, UUID v7 ids,
 /// argon2id with OWASP parameters, no real-time notifier, the curated interaction table, the
@@ -21,6 +22,8 @@ pub struct MedSyncBuilder {
     hasher: Arc<dyn PasswordHasher>,
     notifier: Arc<dyn Notifier>,
     interactions: Arc<dyn InteractionChecker>,
+    files: Option<Arc<dyn FileStore>>,
+    scanner: Arc<dyn FileScanner>,
     policy: PolicyEngine,
     config: Config,
 }
@@ -35,6 +38,8 @@ impl MedSyncBuilder {
             hasher: Arc::new(Argon2Hasher::owasp()),
             notifier: Arc::new(NoopNotifier),
             interactions: Arc::new(CuratedInteractions::default()),
+            files: None,
+            scanner: Arc::new(EicarScanner),
             policy: PolicyEngine::standard(),
             config: Config::default(),
         }
@@ -67,6 +72,19 @@ impl MedSyncBuilder {
     /// Injects the drug-interaction checker (default: the built-in curated table).
     pub fn interactions(mut self, checker: Arc<dyn InteractionChecker>) -> Self {
         self.interactions = checker;
+        self
+    }
+
+    /// Plugs in file storage for uploads (without it, uploads fail with a backend error).
+    pub fn files(mut self, files: Arc<dyn FileStore>) -> Self {
+        self.files = Some(files);
+        self
+    }
+
+    /// Replaces the upload scanner (default: [`EicarScanner`], which only knows the EICAR
+    /// test signature — plug in a real engine in production).
+    pub fn scanner(mut self, scanner: Arc<dyn FileScanner>) -> Self {
+        self.scanner = scanner;
         self
     }
 
@@ -108,6 +126,8 @@ impl MedSyncBuilder {
                 jwt,
                 notifier: self.notifier,
                 interactions: self.interactions,
+                files: self.files,
+                scanner: self.scanner,
                 policy: self.policy,
                 config: self.config,
             }),

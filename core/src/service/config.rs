@@ -15,6 +15,8 @@ pub struct Config {
     pub max_slot_search: Duration,
     /// Longest appointment (default 8 hours).
     pub max_appointment: Duration,
+    /// Largest accepted upload in bytes (default 10 MiB).
+    pub max_upload_bytes: u64,
 }
 
 impl Default for Config {
@@ -26,6 +28,7 @@ impl Default for Config {
             break_glass_ttl: Duration::minutes(60),
             max_slot_search: Duration::days(31),
             max_appointment: Duration::hours(8),
+            max_upload_bytes: 10 * 1024 * 1024,
         }
     }
 }

@@ -15,6 +15,7 @@ mod availability;
 mod billing;
 mod builder;
 mod config;
+mod files;
 #[cfg(test)]
 mod mock_tests;
 mod notifications;
@@ -33,11 +34,12 @@ use std::sync::Arc;
 
 use crate::auth::{JwtIssuer, PasswordHasher};
 use crate::clock::Clock;
+use crate::files::FileScanner;
 use crate::ids::IdGen;
 use crate::notify::Notifier;
 use crate::policy::{Actor, PolicyEngine};
 use crate::prescriptions::InteractionChecker;
-use crate::store::Store;
+use crate::store::{FileStore, Store};
 
 /// The MedSync service: cheap to clone, share it across tasks.
 ///
@@ -55,6 +57,8 @@ struct Inner {
     jwt: JwtIssuer,
     notifier: Arc<dyn Notifier>,
     interactions: Arc<dyn InteractionChecker>,
+    files: Option<Arc<dyn FileStore>>,
+    scanner: Arc<dyn FileScanner>,
     policy: PolicyEngine,
     config: Config,
 }

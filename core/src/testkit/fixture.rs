@@ -13,7 +13,7 @@ use crate::notify::CollectingNotifier;
 use crate::policy::Actor;
 use crate::scheduling::{Appointment, Availability, WeeklyRule};
 use crate::service::{BookRequest, MedSync, Registration};
-use crate::store::Store;
+use crate::store::{FileStore, Store};
 
 /// Monday 2026-03-02 08:00 UTC: the fixture clock's start.
 pub const MONDAY: (i32, u32, u32) = (2026, 3, 2);
@@ -65,12 +65,26 @@ fn actor(u: &User) -> Actor {
 impl Fixture {
     /// A service over `store` with the clock at Monday 08:00 UTC and an admin.
     pub async fn new(store: Arc<dyn Store>) -> Self {
+        Self::build(store, None).await
+    }
+
+    /// Like [`Fixture::new`], with file storage for uploads.
+    pub async fn with_files(store: Arc<dyn Store>, files: Arc<dyn FileStore>) -> Self {
+        Self::build(store, Some(files)).await
+    }
+
+    async fn build(store: Arc<dyn Store>, files: Option<Arc<dyn FileStore>>) -> Self {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(MONDAY.0, MONDAY.1, MONDAY.2, 8, 0, 0)
                 .unwrap(),
         ));
         let notifier = Arc::new(CollectingNotifier::default());
-        let svc = MedSync::builder(store, b"conformance-suite-secret-0123456789abcdef".to_vec())
+        let mut builder =
+            MedSync::builder(store, b"conformance-suite-secret-0123456789abcdef".to_vec());
+        if let Some(files) = files {
+            builder = builder.files(files);
+        }
+        let svc = builder
             .clock(clock.clone())
             .hasher(Arc::new(
                 Argon2Hasher::with_params(1024, 1, 1).expect("valid argon2 params"),

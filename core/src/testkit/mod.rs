@@ -14,6 +14,7 @@
 //! which the macro sets up.
 
 pub mod cases;
+pub mod files;
 mod fixture;
 
 pub use fixture::{Fixture, FixtureDoctor, FixturePatient, MONDAY};
@@ -57,6 +58,37 @@ macro_rules! conformance_suite {
     };
     ($store:expr) => {
         $crate::__conformance_cases!($crate::conformance_suite; @cases $store);
+    };
+}
+
+/// Stamps the [`FileStore`](crate::store::FileStore) conformance cases. `$stores` evaluates to
+/// a future of `(Arc<dyn Store>, Arc<dyn FileStore>)`, both fresh and empty; with `optional:`
+/// a future of an `Option` of that pair (see [`conformance_suite!`](crate::conformance_suite)).
+#[macro_export]
+macro_rules! file_store_suite {
+    (optional: $stores:expr) => {
+        #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn files_are_sniffed_scanned_and_never_destroyed() {
+            match $stores.await {
+                ::std::option::Option::Some((store, files)) => {
+                    $crate::testkit::files::files_are_sniffed_scanned_and_never_destroyed(
+                        store, files,
+                    )
+                    .await
+                }
+                ::std::option::Option::None => {
+                    ::std::eprintln!("skipped: no database configured (run scripts/test)")
+                }
+            }
+        }
+    };
+    ($stores:expr) => {
+        #[::tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn files_are_sniffed_scanned_and_never_destroyed() {
+            let (store, files) = $stores.await;
+            $crate::testkit::files::files_are_sniffed_scanned_and_never_destroyed(store, files)
+                .await
+        }
     };
 }
 
