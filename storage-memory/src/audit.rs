@@ -66,7 +66,11 @@ impl AuditStore for MemoryStore {
     }
 
     async fn audit_chains(&self) -> Result<Vec<u32>> {
-        Ok(if self.lock().audit.count() == 0 { vec![] } else { vec![0] })
+        Ok(if self.lock().audit.count() == 0 {
+            vec![]
+        } else {
+            vec![0]
+        })
     }
 
     async fn audit_chain(&self, chain: u32, after_seq: u64, limit: u32) -> Result<Vec<AuditEntry>> {

@@ -35,7 +35,13 @@ pub fn next_entry(prev: Option<&AuditEntry>, chain: u32, event: &AuditEvent) -> 
         None => (1, GENESIS.to_owned()),
     };
     let hash = link(&prev_hash, chain, seq, event);
-    AuditEntry { chain, seq, event: event.clone(), prev_hash, hash }
+    AuditEntry {
+        chain,
+        seq,
+        event: event.clone(),
+        prev_hash,
+        hash,
+    }
 }
 
 /// Lower-case hex of bytes.
@@ -103,7 +109,13 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier of `chain`, expecting it to start at `seq` 1.
     pub fn new(chain: u32) -> Self {
-        Self { chain, expected_seq: 1, prev_hash: GENESIS.to_owned(), checked: 0, bad: None }
+        Self {
+            chain,
+            expected_seq: 1,
+            prev_hash: GENESIS.to_owned(),
+            checked: 0,
+            bad: None,
+        }
     }
 
     /// Checks the next entry; after the first problem further entries are ignored.
@@ -159,7 +171,7 @@ impl Verifier {
 pub fn verify<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> ChainReport {
     let mut entries = entries.into_iter().peekable();
     let mut v = Verifier::new(entries.peek().map_or(0, |e| e.chain));
-    entries.into_iter().for_each(|e| v.feed(e));
+    entries.for_each(|e| v.feed(e));
     v.finish()
 }
 

@@ -51,7 +51,7 @@ pub enum RecordContent {
         name: String,
         /// The value (number, string or structured).
         value: serde_json::Value,
-        /// Unit, e.g. "mm[Hg]".
+        /// Unit, e.g. `"mm[Hg]"`.
         unit: Option<String>,
         /// When it was measured.
         effective_at: Option<DateTime<Utc>>,
@@ -86,7 +86,16 @@ pub enum RecordContent {
 }
 
 impl RecordContent {
-    /// The kind's wire name (`"diagnosis"`).
+    /// Every kind's wire name, in declaration order.
+    pub const KINDS: [&'static str; 5] = [
+        "diagnosis",
+        "observation",
+        "allergy",
+        "clinical_note",
+        "document_reference",
+    ];
+
+    /// The kind's wire name (`"diagnosis"`), one of [`RecordContent::KINDS`].
     pub fn kind(&self) -> &'static str {
         match self {
             RecordContent::Diagnosis { .. } => "diagnosis",

@@ -75,17 +75,86 @@ impl MedSync {
             &subject,
         )
         .await?;
-        if actor.role == Role::Doctor && req.doctor_id != actor.user_id {
-            return self
-                .failed(
-                    Some(actor),
-                    "appointment.book",
-                    &subject,
-                    Error::Forbidden("doctors book into their own schedule only".into()),
+        let now = self.now();
+        let appt = match self.prepare_booking(actor, &req, patient_id, now).await {
+            Ok(a) => a,
+            Err(e) => {
+                return self
+                    .failed(Some(actor), "appointment.book", &subject, e)
+                    .await
+            }
+        };
+        let subject = Subject::new("appointment", appt.id).patient(patient_id);
+        let ev = self.event(
+            Some(actor),
+            "appointment.book",
+            &subject,
+            Outcome::Allowed,
+            None,
+        );
+        match self.inner.store.book(&appt, now, &ev).await {
+            Ok(BookOutcome::Created(stored)) => {
+                self.notify(
+                    stored.doctor_id,
+                    NotificationKind::AppointmentBooked,
+                    format!(
+                        "New appointment request for {}",
+                        stored.start.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    json!({ "appointment_id": stored.id, "start": stored.start }),
                 )
                 .await;
+                Ok(stored)
+            }
+            Ok(BookOutcome::Existing(existing)) => {
+                // The store wrote nothing: record the replay against the real appointment.
+                let same = existing.doctor_id == appt.doctor_id
+                    && existing.patient_id == appt.patient_id
+                    && existing.start == appt.start
+                    && existing.end == appt.end
+                    && existing.appointment_type == appt.appointment_type
+                    && existing.reason == appt.reason;
+                let replay = Subject::new("appointment", existing.id).patient(existing.patient_id);
+                if same {
+                    let detail = Some("idempotent replay".to_owned());
+                    self.audit(
+                        Some(actor),
+                        "appointment.book",
+                        &replay,
+                        Outcome::Allowed,
+                        detail,
+                    )
+                    .await?;
+                    Ok(existing)
+                } else {
+                    let e = Error::conflict(
+                        "idempotency key reused with a different request",
+                        Some(existing.id.to_string()),
+                    );
+                    self.failed(Some(actor), "appointment.book", &replay, e)
+                        .await
+                }
+            }
+            Err(e) => {
+                self.failed(Some(actor), "appointment.book", &subject, e)
+                    .await
+            }
         }
-        let now = self.now();
+    }
+
+    /// Validates a booking request and builds the pending appointment (not yet stored).
+    async fn prepare_booking(
+        &self,
+        actor: &Actor,
+        req: &BookRequest,
+        patient_id: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Appointment> {
+        if actor.role == Role::Doctor && req.doctor_id != actor.user_id {
+            return Err(Error::Forbidden(
+                "doctors book into their own schedule only".into(),
+            ));
+        }
         self.validate_times(req.start, req.end, now)?;
         let mut v = Validator::new();
         if let Some(r) = &req.reason {
@@ -128,9 +197,8 @@ impl MedSync {
         if !fits_availability(&availability, req.start, req.end) {
             return Err(Error::invalid("start", "outside the doctor's availability"));
         }
-        let id = AppointmentId(self.uuid(now));
-        let appt = Appointment {
-            id,
+        Ok(Appointment {
+            id: AppointmentId(self.uuid(now)),
             doctor_id: req.doctor_id,
             patient_id,
             start: req.start,
@@ -154,50 +222,7 @@ impl MedSync {
             version: 1,
             created_at: now,
             updated_at: now,
-        };
-        let subject = Subject::new("appointment", id).patient(patient_id);
-        let ev = self.event(
-            Some(actor),
-            "appointment.book",
-            &subject,
-            Outcome::Allowed,
-            None,
-        );
-        match self.inner.store.book(&appt, now, &ev).await {
-            Ok(BookOutcome::Created(stored)) => {
-                self.notify(
-                    stored.doctor_id,
-                    NotificationKind::AppointmentBooked,
-                    format!(
-                        "New appointment request for {}",
-                        stored.start.format("%Y-%m-%d %H:%M UTC")
-                    ),
-                    json!({ "appointment_id": stored.id, "start": stored.start }),
-                )
-                .await;
-                Ok(stored)
-            }
-            Ok(BookOutcome::Existing(existing)) => {
-                let same = existing.doctor_id == appt.doctor_id
-                    && existing.patient_id == appt.patient_id
-                    && existing.start == appt.start
-                    && existing.end == appt.end;
-                if same {
-                    Ok(existing)
-                } else {
-                    let e = Error::conflict(
-                        "idempotency key reused with a different request",
-                        Some(existing.id.to_string()),
-                    );
-                    self.failed(Some(actor), "appointment.book", &subject, e)
-                        .await
-                }
-            }
-            Err(e) => {
-                self.failed(Some(actor), "appointment.book", &subject, e)
-                    .await
-            }
-        }
+        })
     }
 
     fn validate_times(
@@ -386,12 +411,15 @@ impl MedSync {
             Outcome::Allowed,
             Self::decision_detail(&d),
         );
-        let stored = match self
-            .inner
-            .store
-            .update_appointment(&next, appt.version, now, &ev)
-            .await
-        {
+        let write = if matches!(transition, Transition::Complete) {
+            self.complete_and_bill(&next, appt.version, now, &ev).await
+        } else {
+            self.inner
+                .store
+                .update_appointment(&next, appt.version, now, &ev)
+                .await
+        };
+        let stored = match write {
             Ok(s) => s,
             Err(e) => return self.failed(Some(actor), &action_name, &subject, e).await,
         };

@@ -246,12 +246,16 @@ impl MedSync {
         };
         let actor = actor_of(&user);
         let subject = Subject::new("user", user.id);
-        if !self
+        let verified = match self
             .inner
             .hasher
             .verify(password, &user.password_hash)
-            .await?
+            .await
         {
+            Ok(v) => v,
+            Err(e) => return self.failed(Some(&actor), "auth.login", &subject, e).await,
+        };
+        if !verified {
             self.audit(
                 Some(&actor),
                 "auth.login",

@@ -27,8 +27,10 @@ mod support;
 pub use accounts::UserUpdate;
 pub use appointments::{AppointmentQuery, BookRequest};
 pub use auth::{Registration, TokenPair};
+pub use billing::InvoiceQuery;
 pub use builder::MedSyncBuilder;
 pub use config::Config;
+pub use prescriptions::PrescriptionRequest;
 
 use std::sync::Arc;
 

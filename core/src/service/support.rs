@@ -144,14 +144,14 @@ impl MedSync {
         if decision.allowed {
             return Ok(decision);
         }
-        self.audit(
-            Some(actor),
-            audit_action,
-            subject,
-            Outcome::Denied,
-            Some(format!("policy: {}", decision.rule)),
-        )
-        .await?;
+        let detail = Some(format!("policy: {}", decision.rule));
+        if let Err(e) = self
+            .audit(Some(actor), audit_action, subject, Outcome::Denied, detail)
+            .await
+        {
+            // The refusal stands whether or not it could be recorded.
+            tracing::error!(error = %e, audit_action, "could not audit a denied call");
+        }
         Err(Error::Forbidden(format!(
             "{} is not allowed to {}",
             actor.role,

@@ -43,7 +43,8 @@ pub trait ScheduleStore: Send + Sync {
 
     /// Books `appointment` (status `pending` or `confirmed`, `version` 1) in one atomic step:
     /// 1. if `idempotency_key` is set and the same booker already has an appointment with that
-    ///    key, returns it as `Existing` and writes nothing else but `audit`;
+    ///    key, returns it as `Existing` and writes nothing at all — not even `audit` (which
+    ///    names an appointment that was never created; the service audits the replay itself);
     /// 2. marks as `expired` (version + 1) every pending hold of the doctor or patient whose
     ///    `hold_expires_at <= now`;
     /// 3. fails with `Conflict { blocking: Some(id) }` if an active appointment collides with it

@@ -126,6 +126,23 @@ macro_rules! __conformance_cases {
             admin_user_management,
             charts_are_archived_not_destroyed,
             expire_holds_sweeps_lapsed_holds,
+            record_versions_are_immutable_with_history_and_diff,
+            concurrent_amendments_exactly_one_wins,
+            stale_amendment_names_current_version,
+            nurse_cannot_amend_and_is_audited,
+            record_access_follows_policy,
+            record_validation_names_fields,
+            prescription_lifecycle_and_patient_notified,
+            contraindication_blocks_unless_overridden,
+            interaction_findings_are_never_silent,
+            allergy_contraindication_blocks,
+            prescription_validation_names_fields,
+            completion_creates_exactly_one_invoice,
+            concurrent_completion_one_invoice,
+            completion_without_fee_creates_a_draft,
+            invoice_lifecycle_payments_void_claim,
+            monthly_report_exact_totals_and_exports,
+            analytics_exact_counts_with_week_and_month_boundaries,
         );
     };
 }

@@ -49,7 +49,10 @@ pub async fn audit_chain_verifies_and_records_denials(store: Arc<dyn Store>) {
         has("patient.read", Outcome::Denied),
         "the IDOR attempt is recorded"
     );
-    assert!(log.windows(2).all(|w| w[0].event.at >= w[1].event.at), "newest first");
+    assert!(
+        log.windows(2).all(|w| w[0].event.at >= w[1].event.at),
+        "newest first"
+    );
     let failed = AuditFilter {
         actor: Some(q.user.id),
         action_prefix: Some("appointment.".into()),

@@ -13,7 +13,11 @@ mod scheduling;
 
 pub use access::*;
 pub use accounts::*;
+pub use analytics::*;
 pub use audit::*;
 pub use auth::*;
+pub use billing::*;
+pub use prescriptions::*;
 pub use races::*;
+pub use records::*;
 pub use scheduling::*;

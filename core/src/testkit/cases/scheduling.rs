@@ -409,6 +409,23 @@ pub async fn idempotency_key_returns_the_same_appointment(store: Arc<dyn Store>)
     req.idempotency_key = Some("retry-1".into());
     let a = f.svc.book(&p.actor, req.clone()).await.unwrap();
     assert_eq!(f.svc.book(&p.actor, req.clone()).await.unwrap(), a);
+    // The replay is audited against the real appointment; no entry names a phantom id.
+    let log = f
+        .svc
+        .audit_log(&f.admin, &Default::default(), Page::first(500))
+        .await
+        .unwrap();
+    let books: Vec<_> = log
+        .iter()
+        .filter(|e| e.event.action == "appointment.book")
+        .collect();
+    assert_eq!(books.len(), 2, "one for the booking, one for the replay");
+    assert!(books
+        .iter()
+        .all(|e| e.event.resource_id == Some(a.id.to_string())));
+    assert!(books
+        .iter()
+        .any(|e| e.event.detail.as_deref() == Some("idempotent replay")));
     let mut other = req.clone();
     other.start = f.at(0, 14, 0);
     other.end = f.at(0, 14, 30);

@@ -1,0 +1,331 @@
+//! The curated checker's vocabulary: drug classes, brand names and synonyms, RxNorm ids, and
+//! the common drugs known to have no interaction in the curated table.
+//!
+//! Every name here is a normalised generic name (see [`super::curated::normalize`]): lower
+//! case, single spaces, combination products joined with `-`.
+
+/// A drug class: `@name` in the rule tables stands for any of its members.
+pub(super) struct DrugClass {
+    /// The class name, used as `@name` in rules.
+    pub name: &'static str,
+    /// Generic names of its members.
+    pub members: &'static [&'static str],
+}
+
+/// Classes referenced by the interaction and allergy tables.
+pub(super) const CLASSES: &[DrugClass] = &[
+    DrugClass {
+        // Non-aspirin NSAIDs; aspirin is named separately where it belongs.
+        name: "nsaid",
+        members: &[
+            "ibuprofen",
+            "naproxen",
+            "diclofenac",
+            "celecoxib",
+            "meloxicam",
+            "indomethacin",
+            "ketorolac",
+        ],
+    },
+    DrugClass {
+        name: "pde5 inhibitor",
+        members: &["sildenafil", "tadalafil", "vardenafil", "avanafil"],
+    },
+    DrugClass {
+        name: "nitrate",
+        members: &[
+            "nitroglycerin",
+            "isosorbide mononitrate",
+            "isosorbide dinitrate",
+        ],
+    },
+    DrugClass {
+        // Statins whose label contraindicates strong CYP3A4 inhibitors.
+        name: "cyp3a4 statin",
+        members: &["simvastatin", "lovastatin"],
+    },
+    DrugClass {
+        // The CYP3A4 inhibitors named in the simvastatin and lovastatin contraindications.
+        name: "cyp3a4 inhibitor",
+        members: &[
+            "clarithromycin",
+            "erythromycin",
+            "itraconazole",
+            "ketoconazole",
+            "posaconazole",
+            "voriconazole",
+        ],
+    },
+    DrugClass {
+        name: "maoi",
+        members: &[
+            "phenelzine",
+            "tranylcypromine",
+            "selegiline",
+            "isocarboxazid",
+        ],
+    },
+    DrugClass {
+        name: "ssri",
+        members: &[
+            "fluoxetine",
+            "sertraline",
+            "paroxetine",
+            "citalopram",
+            "escitalopram",
+            "fluvoxamine",
+        ],
+    },
+    DrugClass {
+        name: "snri",
+        members: &["venlafaxine", "desvenlafaxine", "duloxetine"],
+    },
+    DrugClass {
+        name: "ace inhibitor",
+        members: &[
+            "lisinopril",
+            "enalapril",
+            "ramipril",
+            "benazepril",
+            "captopril",
+        ],
+    },
+    DrugClass {
+        name: "angiotensin receptor blocker",
+        members: &["losartan", "valsartan", "irbesartan", "candesartan"],
+    },
+    DrugClass {
+        name: "potassium-sparing diuretic",
+        members: &["spironolactone", "eplerenone", "amiloride", "triamterene"],
+    },
+    DrugClass {
+        name: "trimethoprim-containing",
+        members: &["trimethoprim", "sulfamethoxazole-trimethoprim"],
+    },
+    DrugClass {
+        name: "sulfonamide",
+        members: &[
+            "sulfamethoxazole-trimethoprim",
+            "sulfamethoxazole",
+            "sulfadiazine",
+            "sulfasalazine",
+        ],
+    },
+    DrugClass {
+        name: "penicillin",
+        members: &[
+            "amoxicillin",
+            "amoxicillin-clavulanate",
+            "ampicillin",
+            "penicillin v",
+            "penicillin g",
+            "piperacillin",
+            "piperacillin-tazobactam",
+            "dicloxacillin",
+            "nafcillin",
+            "oxacillin",
+        ],
+    },
+    DrugClass {
+        name: "cephalosporin",
+        members: &[
+            "cephalexin",
+            "cefadroxil",
+            "cefazolin",
+            "cefuroxime",
+            "cefprozil",
+            "cefdinir",
+            "cefpodoxime",
+            "ceftriaxone",
+            "cefepime",
+        ],
+    },
+    DrugClass {
+        // CYP1A2 inhibitors contraindicated with tizanidine.
+        name: "cyp1a2 inhibitor",
+        members: &["ciprofloxacin", "fluvoxamine"],
+    },
+    DrugClass {
+        name: "proton pump inhibitor",
+        members: &["omeprazole", "esomeprazole", "pantoprazole", "lansoprazole"],
+    },
+];
+
+/// Common drugs with no interaction in the curated table, known so that a pair with them is
+/// `NoKnownInteraction` rather than `UnknownDrug`.
+pub(super) const OTHER_KNOWN: &[&str] = &[
+    "acetaminophen",
+    "metformin",
+    "amlodipine",
+    "atorvastatin",
+    "levothyroxine",
+    "omeprazole",
+    "pantoprazole",
+    "famotidine",
+    "montelukast",
+];
+
+/// Brand names and synonyms → generic name (keys normalised).
+pub(super) const ALIASES: &[(&str, &str)] = &[
+    // anticoagulants, antiplatelets, analgesics
+    ("coumadin", "warfarin"),
+    ("jantoven", "warfarin"),
+    ("acetylsalicylic acid", "aspirin"),
+    ("asa", "aspirin"),
+    ("ecotrin", "aspirin"),
+    ("plavix", "clopidogrel"),
+    ("advil", "ibuprofen"),
+    ("motrin", "ibuprofen"),
+    ("aleve", "naproxen"),
+    ("naprosyn", "naproxen"),
+    ("voltaren", "diclofenac"),
+    ("cataflam", "diclofenac"),
+    ("celebrex", "celecoxib"),
+    ("mobic", "meloxicam"),
+    ("indocin", "indomethacin"),
+    ("toradol", "ketorolac"),
+    ("tylenol", "acetaminophen"),
+    ("paracetamol", "acetaminophen"),
+    ("apap", "acetaminophen"),
+    ("ultram", "tramadol"),
+    ("conzip", "tramadol"),
+    ("demerol", "meperidine"),
+    ("pethidine", "meperidine"),
+    // cardiovascular
+    ("viagra", "sildenafil"),
+    ("revatio", "sildenafil"),
+    ("cialis", "tadalafil"),
+    ("adcirca", "tadalafil"),
+    ("levitra", "vardenafil"),
+    ("staxyn", "vardenafil"),
+    ("stendra", "avanafil"),
+    ("nitrostat", "nitroglycerin"),
+    ("glyceryl trinitrate", "nitroglycerin"),
+    ("gtn", "nitroglycerin"),
+    ("imdur", "isosorbide mononitrate"),
+    ("monoket", "isosorbide mononitrate"),
+    ("isordil", "isosorbide dinitrate"),
+    ("zocor", "simvastatin"),
+    ("mevacor", "lovastatin"),
+    ("altoprev", "lovastatin"),
+    ("lipitor", "atorvastatin"),
+    ("lopid", "gemfibrozil"),
+    ("zestril", "lisinopril"),
+    ("prinivil", "lisinopril"),
+    ("vasotec", "enalapril"),
+    ("altace", "ramipril"),
+    ("lotensin", "benazepril"),
+    ("capoten", "captopril"),
+    ("cozaar", "losartan"),
+    ("diovan", "valsartan"),
+    ("avapro", "irbesartan"),
+    ("atacand", "candesartan"),
+    ("aldactone", "spironolactone"),
+    ("inspra", "eplerenone"),
+    ("midamor", "amiloride"),
+    ("dyrenium", "triamterene"),
+    ("norvasc", "amlodipine"),
+    ("lanoxin", "digoxin"),
+    ("pacerone", "amiodarone"),
+    ("cordarone", "amiodarone"),
+    ("nexterone", "amiodarone"),
+    // anti-infectives
+    ("biaxin", "clarithromycin"),
+    ("ery-tab", "erythromycin"),
+    ("erythrocin", "erythromycin"),
+    ("zithromax", "azithromycin"),
+    ("sporanox", "itraconazole"),
+    ("nizoral", "ketoconazole"),
+    ("noxafil", "posaconazole"),
+    ("vfend", "voriconazole"),
+    ("diflucan", "fluconazole"),
+    ("flagyl", "metronidazole"),
+    ("cipro", "ciprofloxacin"),
+    ("bactrim", "sulfamethoxazole-trimethoprim"),
+    ("bactrim ds", "sulfamethoxazole-trimethoprim"),
+    ("septra", "sulfamethoxazole-trimethoprim"),
+    ("co-trimoxazole", "sulfamethoxazole-trimethoprim"),
+    ("cotrimoxazole", "sulfamethoxazole-trimethoprim"),
+    ("tmp-smx", "sulfamethoxazole-trimethoprim"),
+    ("smx-tmp", "sulfamethoxazole-trimethoprim"),
+    (
+        "trimethoprim-sulfamethoxazole",
+        "sulfamethoxazole-trimethoprim",
+    ),
+    ("amoxil", "amoxicillin"),
+    ("augmentin", "amoxicillin-clavulanate"),
+    ("co-amoxiclav", "amoxicillin-clavulanate"),
+    ("amoxicillin-clavulanic acid", "amoxicillin-clavulanate"),
+    ("zosyn", "piperacillin-tazobactam"),
+    ("penicillin vk", "penicillin v"),
+    ("penicillin v potassium", "penicillin v"),
+    ("phenoxymethylpenicillin", "penicillin v"),
+    ("benzylpenicillin", "penicillin g"),
+    ("keflex", "cephalexin"),
+    ("duricef", "cefadroxil"),
+    ("ancef", "cefazolin"),
+    ("ceftin", "cefuroxime"),
+    ("omnicef", "cefdinir"),
+    ("rocephin", "ceftriaxone"),
+    ("maxipime", "cefepime"),
+    ("azulfidine", "sulfasalazine"),
+    // psychiatry and neurology
+    ("nardil", "phenelzine"),
+    ("parnate", "tranylcypromine"),
+    ("emsam", "selegiline"),
+    ("eldepryl", "selegiline"),
+    ("zelapar", "selegiline"),
+    ("marplan", "isocarboxazid"),
+    ("prozac", "fluoxetine"),
+    ("sarafem", "fluoxetine"),
+    ("zoloft", "sertraline"),
+    ("paxil", "paroxetine"),
+    ("pexeva", "paroxetine"),
+    ("celexa", "citalopram"),
+    ("lexapro", "escitalopram"),
+    ("cipralex", "escitalopram"),
+    ("luvox", "fluvoxamine"),
+    ("effexor", "venlafaxine"),
+    ("effexor xr", "venlafaxine"),
+    ("pristiq", "desvenlafaxine"),
+    ("cymbalta", "duloxetine"),
+    ("lithobid", "lithium"),
+    ("lithium carbonate", "lithium"),
+    ("zanaflex", "tizanidine"),
+    // other
+    ("trexall", "methotrexate"),
+    ("otrexup", "methotrexate"),
+    ("rasuvo", "methotrexate"),
+    ("glucophage", "metformin"),
+    ("synthroid", "levothyroxine"),
+    ("levoxyl", "levothyroxine"),
+    ("euthyrox", "levothyroxine"),
+    ("prilosec", "omeprazole"),
+    ("losec", "omeprazole"),
+    ("nexium", "esomeprazole"),
+    ("protonix", "pantoprazole"),
+    ("prevacid", "lansoprazole"),
+    ("pepcid", "famotidine"),
+    ("singulair", "montelukast"),
+];
+
+/// RxNorm ingredient concept ids (RXCUI) → generic name. Only ids we are sure of; any other
+/// id is ignored and the name decides.
+pub(super) const RXNORM: &[(&str, &str)] = &[
+    ("11289", "warfarin"),
+    ("1191", "aspirin"),
+    ("161", "acetaminophen"),
+    ("5640", "ibuprofen"),
+    ("723", "amoxicillin"),
+    ("2551", "ciprofloxacin"),
+    ("21212", "clarithromycin"),
+    ("36567", "simvastatin"),
+    ("83367", "atorvastatin"),
+    ("32968", "clopidogrel"),
+    ("6851", "methotrexate"),
+    ("6809", "metformin"),
+    ("29046", "lisinopril"),
+    ("7646", "omeprazole"),
+    ("36437", "sertraline"),
+    ("4493", "fluoxetine"),
+];
