@@ -27,7 +27,8 @@ struct ReadmeDoctests;
 
 pub use medsync_core as core;
 pub use medsync_core::service::{
-    AppointmentQuery, BookRequest, Config, MedSyncBuilder, Registration, TokenPair, UserUpdate,
+    AppointmentQuery, BookRequest, Config, InvoiceQuery, MedSyncBuilder, PrescriptionRequest,
+    Registration, TokenPair, UserUpdate,
 };
 pub use medsync_core::{Error, FieldError, MedSync, Result};
 
@@ -41,6 +42,12 @@ pub mod memory {
 #[cfg(feature = "postgres")]
 pub mod postgres {
     pub use medsync_storage_postgres::*;
+}
+
+/// The HTTP adapter: an axum router to mount in a host application (feature `http`).
+#[cfg(feature = "http")]
+pub mod http {
+    pub use medsync_http::*;
 }
 
 /// The MongoDB backend (feature `mongo`).

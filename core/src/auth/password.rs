@@ -86,7 +86,9 @@ impl Argon2Hasher {
         Argon2::new(Algorithm::Argon2id, Version::V0x13, self.params.clone())
     }
 
-    fn hash_sync(&self, password: &str) -> Result<PasswordHash> {
+    /// [`PasswordHasher::hash`] on the calling thread (CPU-bound: tens of milliseconds with
+    /// OWASP parameters). For adapters that move the work to a blocking pool.
+    pub fn hash_sync(&self, password: &str) -> Result<PasswordHash> {
         let mut salt_bytes = [0u8; 16];
         OsRng.fill_bytes(&mut salt_bytes);
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|_| backend("salt encoding"))?;
@@ -97,7 +99,8 @@ impl Argon2Hasher {
         Ok(PasswordHash(phc.to_string()))
     }
 
-    fn verify_sync(&self, password: &str, hash: &PasswordHash) -> Result<bool> {
+    /// [`PasswordHasher::verify`] on the calling thread.
+    pub fn verify_sync(&self, password: &str, hash: &PasswordHash) -> Result<bool> {
         let parsed =
             PhcHash::new(&hash.0).map_err(|_| backend("stored password hash is malformed"))?;
         if parsed.salt.is_none() || parsed.hash.is_none() {
@@ -142,6 +145,13 @@ impl PasswordHasher for Argon2Hasher {
     }
 
     async fn verify_dummy(&self, password: &str) {
+        self.verify_dummy_sync(password);
+    }
+}
+
+impl Argon2Hasher {
+    /// [`PasswordHasher::verify_dummy`] on the calling thread.
+    pub fn verify_dummy_sync(&self, password: &str) {
         // Computing the dummy hash on first use costs the same as one verify, so the first
         // call does only that; later calls verify against the cached hash.
         if let (Some(dummy), false) = self.dummy_hash() {

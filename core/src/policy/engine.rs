@@ -342,8 +342,8 @@ mod tests {
         let via_team = engine.decide(&doctor, Action::ReadRecords, &chart(), &both);
         assert!(via_team.allowed && !via_team.via_break_glass);
         // An unconditional allow does not rest on break-glass even when a session is open.
-        let book = engine.decide(&doctor, Action::BookAppointment, &chart(), &bg);
-        assert!(book.allowed && !book.via_break_glass);
+        let create = engine.decide(&doctor, Action::CreateChart, &chart(), &bg);
+        assert!(create.allowed && !create.via_break_glass);
     }
 
     #[test]

@@ -77,15 +77,15 @@ const ADMIN: &[(Action, Expect)] = &[
 ];
 
 const DOC_TREATS: Expect = Allow(TeamOrBreakGlass, "doctor-treats-care-team-charts");
-const DOC_BOOKS: Expect = Allow(Always, "doctor-registers-and-books-patients");
+const DOC_REGISTERS: Expect = Allow(Always, "doctor-registers-walk-ins");
 /// Doctor.
 const DOCTOR: &[(Action, Expect)] = &[
-    (CreateChart, DOC_BOOKS),
+    (CreateChart, DOC_REGISTERS),
     (ReadChart, DOC_TREATS),
     (UpdateChart, DOC_TREATS),
     // ArchiveChart: default deny
     (ReadAppointments, DOC_TREATS),
-    (BookAppointment, DOC_BOOKS),
+    (BookAppointment, DOC_TREATS),
     (ManageAppointment, DOC_TREATS),
     (CompleteAppointment, DOC_TREATS),
     (ReadRecords, DOC_TREATS),

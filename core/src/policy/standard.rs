@@ -30,6 +30,7 @@ const DOCTOR_TREATS: &[Action] = &[
     ReadChart,
     UpdateChart,
     ReadAppointments,
+    BookAppointment,
     ManageAppointment,
     CompleteAppointment,
     ReadRecords,
@@ -103,10 +104,13 @@ pub fn standard_rules() -> Vec<Rule> {
             &[ManageAvailability],
             SelfUser,
         ),
+        // Booking is not a way into a chart: a doctor books only patients they already
+        // treat (see doctor-treats-care-team-charts); walk-ins get a chart, which makes its
+        // creator part of the care team.
         Rule::allow(
-            "doctor-registers-and-books-patients",
+            "doctor-registers-walk-ins",
             &[Doctor],
-            &[CreateChart, BookAppointment],
+            &[CreateChart],
             Always,
         ),
         Rule::allow(

@@ -43,6 +43,8 @@ pub struct TokenPair {
     pub access_token: String,
     /// When the access token expires.
     pub access_expires_at: DateTime<Utc>,
+    /// Seconds from issue until the access token expires (OAuth's `expires_in`).
+    pub expires_in: i64,
     /// Opaque refresh token: single use, rotated on every refresh.
     pub refresh_token: String,
     /// When the refresh token expires.
@@ -81,6 +83,7 @@ impl MedSync {
         }
         let user = self
             .new_user(
+                Validator::new(),
                 name,
                 email,
                 password,
@@ -115,13 +118,22 @@ impl MedSync {
         let now = self.now();
         let details = reg.patient.clone().unwrap_or_default();
         let mut patient = None;
+        let mut v = Validator::new();
         if role == Role::Patient {
             let d = PatientDetails {
                 name: reg.name.clone(),
                 ..details
             };
-            d.validate(now.date_naive())
-                .map_err(|e| prefix_fields(e, "patient."))?;
+            // Collected with the account's own errors so the caller sees them all at once.
+            if let Err(e) = d.validate(now.date_naive()) {
+                for f in prefix_fields(e, "patient.")
+                    .field_errors()
+                    .iter()
+                    .filter(|f| f.field != "name")
+                {
+                    v.push(f.field.clone(), f.message.clone());
+                }
+            }
             let id = PatientId(self.uuid(now));
             patient = Some(Patient {
                 id,
@@ -151,6 +163,7 @@ impl MedSync {
         };
         let mut user = self
             .new_user(
+                v,
                 &reg.name,
                 &reg.email,
                 &reg.password,
@@ -182,6 +195,7 @@ impl MedSync {
     #[allow(clippy::too_many_arguments)]
     async fn new_user(
         &self,
+        mut v: Validator,
         name: &str,
         email: &str,
         password: &str,
@@ -190,7 +204,6 @@ impl MedSync {
         patient_id: Option<PatientId>,
         specialization: Option<String>,
     ) -> Result<User> {
-        let mut v = Validator::new();
         validate_name(&mut v, "name", name);
         validate_email(&mut v, "email", email);
         if let Some(s) = &specialization {
@@ -296,6 +309,7 @@ impl MedSync {
         Ok(TokenPair {
             access_token,
             access_expires_at,
+            expires_in: (access_expires_at - now).num_seconds().max(0),
             refresh_token,
             refresh_expires_at,
             user_id: user.id,
@@ -345,6 +359,7 @@ impl MedSync {
                 Ok(TokenPair {
                     access_token,
                     access_expires_at,
+                    expires_in: (access_expires_at - now).num_seconds().max(0),
                     refresh_token: next,
                     refresh_expires_at: next_exp,
                     user_id,

@@ -35,6 +35,12 @@ pub async fn chart_access_follows_relationships(store: Arc<dyn Store>) {
         ),
         "no relationship yet"
     );
+    // Booking is no way into a chart: a doctor cannot book a patient they don't treat.
+    let r = f
+        .svc
+        .book(&d.actor, f.request(d.user.id, p.chart, f.at(2, 10, 0), 30))
+        .await;
+    assert!(matches!(r, Err(Error::Forbidden(_))), "{r:?}");
     let a = f.confirmed(&d, &p, f.at(0, 10, 0)).await;
     f.svc
         .get_patient(&d.actor, p.chart)

@@ -1,0 +1,136 @@
+//! Registration, login, tokens and password reset. Request types holding secrets do not
+//! implement `Debug`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use medsync_core::identity::{Contact, PatientDetails};
+use medsync_core::service::{Registration, TokenPair};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::patients::SexDto;
+use super::users::RoleDto;
+
+/// A self-registration.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Display name.
+    pub name: String,
+    /// Email (unique, case-insensitive).
+    pub email: String,
+    /// At least 12 characters, or a passphrase of 4 words.
+    pub password: String,
+    /// `patient` (default), `caregiver`, `doctor` or `nurse`; doctors and nurses wait for an
+    /// admin's approval; `admin` is refused (422).
+    pub role: Option<RoleDto>,
+    /// Patients: date of birth.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Patients: administrative sex.
+    pub sex: Option<SexDto>,
+    /// Patients: phone number.
+    pub phone: Option<String>,
+    /// Doctors: specialisation.
+    pub specialization: Option<String>,
+}
+
+impl RegisterRequest {
+    /// The service's registration.
+    pub fn into_core(self) -> Registration {
+        let patient = (self.date_of_birth.is_some() || self.sex.is_some() || self.phone.is_some())
+            .then(|| PatientDetails {
+                name: self.name.clone(),
+                date_of_birth: self.date_of_birth,
+                sex: self.sex.map(Into::into),
+                contact: Contact {
+                    phone: self.phone,
+                    ..Contact::default()
+                },
+            });
+        Registration {
+            name: self.name,
+            email: self.email,
+            password: self.password,
+            role: self.role.map(Into::into),
+            patient,
+            specialization: self.specialization,
+        }
+    }
+
+    /// Maps the service's field names for chart details (`patient.contact.phone`) back to
+    /// this request's (`phone`).
+    pub fn wire_field(field: &str) -> &str {
+        match field {
+            "patient.date_of_birth" => "date_of_birth",
+            "patient.sex" => "sex",
+            "patient.contact.phone" => "phone",
+            other => other,
+        }
+    }
+}
+
+/// Email and password.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// Email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// A refresh token (refresh, logout).
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    /// The opaque refresh token from login or the previous refresh.
+    pub refresh_token: String,
+}
+
+/// The tokens of a session.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// JWT access token: send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Opaque, single-use refresh token; every refresh rotates it and reusing a spent one
+    /// revokes the session.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+    /// When the refresh token expires.
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+impl From<TokenPair> for TokenResponse {
+    fn from(p: TokenPair) -> Self {
+        Self {
+            expires_in: (p.access_expires_at - Utc::now()).num_seconds().max(0),
+            access_token: p.access_token,
+            refresh_token: p.refresh_token,
+            token_type: "Bearer".to_owned(),
+            expires_at: p.access_expires_at,
+            refresh_expires_at: p.refresh_expires_at,
+        }
+    }
+}
+
+/// Starts a password reset.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    /// The account's email.
+    pub email: String,
+}
+
+/// Completes a password reset.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    /// The token that was delivered out of band.
+    pub token: String,
+    /// The new password.
+    pub password: String,
+}

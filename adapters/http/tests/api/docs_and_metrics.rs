@@ -1,0 +1,144 @@
+//! The OpenAPI document, the docs page and the metrics endpoint.
+
+use reqwest::Method;
+
+use crate::support::*;
+
+const NIL: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Every route this adapter implements, as (method, OpenAPI path).
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/health"),
+    ("get", "/ready"),
+    ("get", "/metrics"),
+    ("get", "/api/openapi.json"),
+    ("get", "/api/docs"),
+    ("post", "/api/auth/register"),
+    ("post", "/api/auth/login"),
+    ("post", "/api/auth/refresh"),
+    ("post", "/api/auth/logout"),
+    ("post", "/api/auth/password-reset"),
+    ("post", "/api/auth/password-reset/confirm"),
+    ("get", "/api/auth/me"),
+    ("get", "/api/admin/users"),
+    ("patch", "/api/admin/users/{id}"),
+    ("get", "/api/admin/audit"),
+    ("post", "/api/admin/audit/verify"),
+    ("put", "/api/patients/{id}/care-team/{user_id}"),
+    ("delete", "/api/patients/{id}/care-team/{user_id}"),
+    ("get", "/api/patients"),
+    ("post", "/api/patients"),
+    ("get", "/api/patients/{id}"),
+    ("put", "/api/patients/{id}"),
+    ("delete", "/api/patients/{id}"),
+    ("get", "/api/doctors"),
+    ("get", "/api/doctors/{id}/availability"),
+    ("put", "/api/doctors/{id}/availability"),
+    ("get", "/api/doctors/{id}/slots"),
+    ("get", "/api/appointments"),
+    ("post", "/api/appointments"),
+    ("get", "/api/appointments/{id}"),
+    ("put", "/api/appointments/{id}"),
+    ("delete", "/api/appointments/{id}"),
+    ("post", "/api/appointments/{id}/confirm"),
+    ("post", "/api/appointments/{id}/complete"),
+    ("post", "/api/appointments/{id}/no-show"),
+    ("get", "/api/notifications"),
+    ("get", "/api/notifications/unread-count"),
+    ("post", "/api/notifications/read"),
+    ("get", "/api/notifications/ws"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_documents_every_route() {
+    let s = start().await;
+    let r = s.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.content_type().starts_with("application/json"));
+    let doc = &r.body;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "MedSync API");
+    let paths = doc["paths"].as_object().unwrap();
+    for (method, path) in ROUTES {
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "{method} {path} undocumented"
+        );
+    }
+    let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(
+        documented,
+        ROUTES.len(),
+        "routes documented but not listed here"
+    );
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    for schema in [
+        "Problem",
+        "UserDto",
+        "AppointmentDto",
+        "AvailabilityBody",
+        "TokenResponse",
+    ] {
+        assert!(
+            doc["components"]["schemas"][schema].is_object(),
+            "{schema} missing"
+        );
+    }
+    // Every documented route is served (no 404 from the router for its path).
+    let admin = s.admin().await;
+    for (method, path) in ROUTES {
+        let concrete = path.replace("{id}", NIL).replace("{user_id}", NIL);
+        let m = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let r = s.call(m, &concrete, Some(&admin.token), None).await;
+        assert!(
+            r.body["type"] != "urn:medsync:problem:not-found"
+                || r.body["detail"] != "no such resource",
+            "{method} {path} is not routed: {}",
+            r.text
+        );
+        assert_ne!(r.status, 405, "{method} {path}");
+    }
+
+    let r = s.client.get(s.url("/api/docs")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(r.text().await.unwrap().contains("/api/openapi.json"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_by_route_template() {
+    let s = start().await;
+    let pat = s.patient("metrics@mail.example").await;
+    s.get(
+        &format!("/api/patients/{}", pat.patient_id.clone().unwrap()),
+        &pat.token,
+    )
+    .await;
+    s.get(&format!("/api/patients/{}", NIL), &pat.token).await;
+    s.call(Method::GET, "/health", None, None).await;
+    let r = s.client.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    for line in [
+        "medsync_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 1",
+        "medsync_http_requests_total{method=\"GET\",route=\"/api/patients/{id}\",status=\"200\"} 1",
+        "medsync_http_requests_total{method=\"GET\",route=\"/api/patients/{id}\",status=\"403\"} 1",
+        "medsync_http_requests_total{method=\"POST\",route=\"/api/auth/register\",status=\"201\"} 1",
+        "medsync_http_request_errors_total{method=\"GET\",route=\"/api/patients/{id}\",class=\"client\"} 1",
+        "medsync_http_request_duration_seconds_count{method=\"GET\",route=\"/api/patients/{id}\"} 2",
+        "# TYPE medsync_http_request_duration_seconds histogram",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    assert!(
+        !text.contains(&pat.patient_id.unwrap()),
+        "raw ids never become labels"
+    );
+}

@@ -1,0 +1,87 @@
+//! Choosing the storage backend from `DATABASE_URL`.
+
+use std::sync::Arc;
+
+use medsync_core::notify::Notifier;
+use medsync_core::store::{FileStore, Store};
+use medsync_http::live::{self, LiveNotifications};
+use medsync_storage_memory::{BroadcastNotifier, MemoryStore};
+
+/// The storage and notification plumbing of one server.
+pub struct Backend {
+    /// What the startup log calls it.
+    pub name: &'static str,
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Upload storage.
+    pub files: Arc<dyn FileStore>,
+    /// Real-time delivery of notifications.
+    pub notifier: Arc<dyn Notifier>,
+    /// What the WebSocket endpoint subscribes to.
+    pub live: Arc<dyn LiveNotifications>,
+}
+
+/// The backend `database_url` selects. The URL itself is never echoed (it may hold a
+/// password); errors name only its scheme.
+pub async fn open(database_url: Option<&str>) -> Result<Backend, String> {
+    let scheme = database_url.map(|u| {
+        u.split("://")
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    });
+    match scheme.as_deref() {
+        None | Some("memory") => Ok(memory()),
+        // ---------------------------------------------------------------------------------
+        // DATABASE BACKENDS — wire medsync-storage-postgres / medsync-storage-mongo here
+        // (features `postgres` / `mongo`): connect, run migrations / create indexes, and use
+        // the database's pub/sub (LISTEN/NOTIFY, change streams) as notifier + live source.
+        // ---------------------------------------------------------------------------------
+        Some("postgres" | "postgresql") => Err(not_yet("PostgreSQL (postgres://)")),
+        Some("mongodb" | "mongodb+srv") => Err(not_yet("MongoDB (mongodb://)")),
+        Some(other) => Err(format!(
+            "DATABASE_URL: unknown scheme {other:?}; expected memory://, postgres:// or mongodb://"
+        )),
+    }
+}
+
+fn not_yet(what: &str) -> String {
+    format!(
+        "DATABASE_URL selects {what}, which medsync-server does not support yet; \
+         unset DATABASE_URL (or use memory://) for the in-memory backend"
+    )
+}
+
+fn memory() -> Backend {
+    let store = MemoryStore::new();
+    let notifier = BroadcastNotifier::new();
+    let feed = notifier.clone();
+    Backend {
+        name: "memory (data is lost when the process exits)",
+        store: Arc::new(store.clone()),
+        files: Arc::new(store),
+        notifier: Arc::new(notifier),
+        live: live::from_broadcast(move || feed.subscribe()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn selects_memory_and_refuses_databases_without_echoing_the_url() {
+        assert!(open(None).await.is_ok());
+        assert!(open(Some("memory://")).await.is_ok());
+        for url in [
+            "postgres://user:s3cret@db/medsync",
+            "mongodb://user:s3cret@db/medsync",
+        ] {
+            let err = open(Some(url)).await.err().unwrap();
+            assert!(err.contains("not support yet"), "{err}");
+            assert!(!err.contains("s3cret"), "{err}");
+        }
+        let err = open(Some("mysql://u:s3cret@db")).await.err().unwrap();
+        assert!(err.contains("unknown scheme") && !err.contains("s3cret"));
+    }
+}

@@ -1,0 +1,2 @@
+//! Criterion benchmarks of core scaling (being written).
+fn main() {}
