@@ -1,0 +1,140 @@
+//! Server-enforced invariants surface as the domain's errors, never as driver errors.
+
+mod support;
+
+use medsync_core::identity::Role;
+use medsync_core::store::{
+    AuditStore, BookOutcome, PatientStore, ScheduleStore, TokenStore, UserStore,
+};
+use medsync_core::Error;
+use medsync_storage_mongo::testing;
+use support::{appt, at, chart, event, pid, uid, user};
+
+fn conflict_message<T: std::fmt::Debug>(r: medsync_core::Result<T>) -> String {
+    match r {
+        Err(Error::Conflict { message, .. }) => message,
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unique_indexes_are_named_conflicts_and_nothing_is_half_written() {
+    let Some(s) = testing::fresh_mongo_store().await else {
+        eprintln!("skipped: no database configured (run scripts/test)");
+        return;
+    };
+    let a = user(1, "ann@example.org", Role::Doctor);
+    s.create_user(&a, None, &event("user.create"))
+        .await
+        .unwrap();
+    let same_email = user(2, "ann@example.org", Role::Nurse);
+    let msg = conflict_message(
+        s.create_user(&same_email, None, &event("user.create"))
+            .await,
+    );
+    assert_eq!(msg, "email already registered");
+    let msg = conflict_message(s.create_user(&a, None, &event("user.create")).await);
+    assert_eq!(msg, "user id already exists");
+
+    s.create_patient(&chart(1, "Ann", "MRN-1"), &event("chart.create"))
+        .await
+        .unwrap();
+    let mut bob = user(3, "bob@example.org", Role::Patient);
+    bob.patient_id = Some(pid(2));
+    let taken_mrn = chart(2, "Bob", "MRN-1");
+    let msg = conflict_message(
+        s.create_user(&bob, Some(&taken_mrn), &event("user.create"))
+            .await,
+    );
+    assert_eq!(msg, "medical record number already in use");
+    assert!(s.user(bob.id).await.unwrap().is_none(), "all or nothing");
+    assert!(s.patient(pid(2)).await.unwrap().is_none());
+
+    // Refused writes append no audit entry: two successful writes, two entries.
+    let mut entries = 0;
+    for c in s.audit_chains().await.unwrap() {
+        entries += s.audit_chain(c, 0, 100).await.unwrap().len();
+    }
+    assert_eq!(entries, 2);
+
+    let t = medsync_core::auth::ResetToken {
+        token_hash: "h".into(),
+        user_id: a.id,
+        issued_at: at(8, 0),
+        expires_at: at(9, 0),
+        used_at: None,
+    };
+    s.insert_reset_token(&t).await.unwrap();
+    let msg = conflict_message(s.insert_reset_token(&t).await);
+    assert_eq!(msg, "reset token already exists");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_set_names_the_current_version() {
+    let Some(s) = testing::fresh_mongo_store().await else {
+        eprintln!("skipped: no database configured (run scripts/test)");
+        return;
+    };
+    let mut a = user(1, "ann@example.org", Role::Doctor);
+    s.create_user(&a, None, &event("user.create"))
+        .await
+        .unwrap();
+    a.name = "Ann B".into();
+    a.version = 2;
+    s.update_user(&a, 1, &event("user.update")).await.unwrap();
+    let stale = s.update_user(&a, 1, &event("user.update")).await;
+    assert!(
+        matches!(
+            stale,
+            Err(Error::PreconditionFailed {
+                entity: "user",
+                expected: 1,
+                current: 2
+            })
+        ),
+        "{stale:?}"
+    );
+    let ghost = user(9, "ghost@example.org", Role::Admin);
+    assert!(matches!(
+        s.update_user(&ghost, 1, &event("user.update")).await,
+        Err(Error::NotFound { entity: "user", .. })
+    ));
+    let stored = s.user(a.id).await.unwrap().unwrap();
+    assert_eq!((stored.name.as_str(), stored.version), ("Ann B", 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_index_is_partial_and_per_booker() {
+    let Some(s) = testing::fresh_mongo_store().await else {
+        eprintln!("skipped: no database configured (run scripts/test)");
+        return;
+    };
+    // Many bookings without a key by one booker: the partial index ignores them.
+    for n in 0..3u128 {
+        let a = appt(n, uid(n), pid(n), at(9, 0), 30);
+        let r = s
+            .book(&a, at(8, 0), &event("appointment.book"))
+            .await
+            .unwrap();
+        assert!(matches!(r, BookOutcome::Created(_)));
+    }
+    let mut keyed = appt(10, uid(10), pid(10), at(9, 0), 30);
+    keyed.idempotency_key = Some("k".into());
+    s.book(&keyed, at(8, 0), &event("appointment.book"))
+        .await
+        .unwrap();
+    let mut replay = appt(11, uid(11), pid(11), at(11, 0), 30);
+    replay.idempotency_key = Some("k".into());
+    let r = s
+        .book(&replay, at(8, 0), &event("appointment.book"))
+        .await
+        .unwrap();
+    assert_eq!(r, BookOutcome::Existing(keyed.clone()));
+    // Another booker's key space is separate.
+    replay.booked_by = uid(500);
+    let r = s
+        .book(&replay, at(8, 0), &event("appointment.book"))
+        .await
+        .unwrap();
+    assert!(matches!(r, BookOutcome::Created(_)));
+}
