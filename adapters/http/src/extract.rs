@@ -212,16 +212,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
 }
 
 /// A field error from a serde path and message. serde reports a missing field at the path
-/// of the object that lacks it, so "missing field `x`" names `<path>.x`.
+/// of the object that lacks it, so "missing field `x`" names `<path>.x`. Content that serde
+/// buffers (tagged enums, flattened fields) loses its path; an unknown field there is named
+/// from the message.
 fn field_error(path: &str, message: String) -> FieldError {
-    let named = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next());
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
     let base = if path == "." { "" } else { path };
-    let field = match named {
-        Some(name) if base.is_empty() => name.to_owned(),
+    let field = match quoted("missing field `") {
+        Some(name) if base.is_empty() => name,
         Some(name) => format!("{base}.{name}"),
-        None if base.is_empty() => "body".to_owned(),
+        None if base.is_empty() => quoted("unknown field `").unwrap_or_else(|| "body".into()),
         None => base.to_owned(),
     };
     FieldError::new(field, message)

@@ -3,42 +3,39 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use medsync_core::auth::PasswordHasher;
+use medsync_core::auth::{Argon2Hasher, PasswordHasher};
 use medsync_core::identity::PasswordHash;
 use medsync_core::{Error, Result};
-use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
-/// A [`PasswordHasher`] that runs another hasher's (deliberately slow) work on Tokio's
-/// blocking pool, at most `permits` at a time, so argon2 never stalls the async workers and a
-/// login flood cannot occupy every blocking thread.
-///
-/// The inner hasher's futures are driven with [`Handle::block_on`] on the blocking thread;
-/// that is cheap for hashers that compute inline, like
-/// [`medsync_core::auth::Argon2Hasher`]. Must be used inside a Tokio runtime.
+/// A [`PasswordHasher`] that runs [`Argon2Hasher`]'s (deliberately slow) synchronous work
+/// (`hash_sync`, `verify_sync`, `verify_dummy_sync`) on Tokio's blocking pool, at most
+/// `permits` at a time, so argon2 never stalls the async workers and a login flood cannot
+/// occupy every blocking thread. Must be used inside a Tokio runtime.
 #[derive(Clone)]
 pub struct BlockingHasher {
-    inner: Arc<dyn PasswordHasher>,
+    inner: Arc<Argon2Hasher>,
     permits: Arc<Semaphore>,
 }
 
 impl std::fmt::Debug for BlockingHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlockingHasher")
+            .field("inner", &self.inner)
             .field("available_permits", &self.permits.available_permits())
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
 impl BlockingHasher {
     /// Wraps `inner`, allowing as many concurrent hashes as there are CPUs.
-    pub fn new(inner: impl PasswordHasher) -> Self {
+    pub fn new(inner: Argon2Hasher) -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
         Self::with_permits(inner, cpus)
     }
 
     /// Wraps `inner`, allowing at most `permits` (at least 1) concurrent hashes.
-    pub fn with_permits(inner: impl PasswordHasher, permits: usize) -> Self {
+    pub fn with_permits(inner: Argon2Hasher, permits: usize) -> Self {
         Self {
             inner: Arc::new(inner),
             permits: Arc::new(Semaphore::new(permits.max(1))),
@@ -49,7 +46,7 @@ impl BlockingHasher {
     async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Handle, &dyn PasswordHasher) -> T + Send + 'static,
+        F: FnOnce(&Argon2Hasher) -> T + Send + 'static,
     {
         let _permit = self
             .permits
@@ -57,8 +54,7 @@ impl BlockingHasher {
             .await
             .map_err(|e| Error::backend("password hasher is shut down", e))?;
         let inner = Arc::clone(&self.inner);
-        let handle = Handle::current();
-        tokio::task::spawn_blocking(move || work(&handle, inner.as_ref()))
+        tokio::task::spawn_blocking(move || work(&inner))
             .await
             .map_err(|e| Error::backend("password hashing task failed", e))
     }
@@ -68,22 +64,17 @@ impl BlockingHasher {
 impl PasswordHasher for BlockingHasher {
     async fn hash(&self, password: &str) -> Result<PasswordHash> {
         let password = password.to_owned();
-        self.run(move |rt, h| rt.block_on(h.hash(&password)))
-            .await?
+        self.run(move |h| h.hash_sync(&password)).await?
     }
 
     async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<bool> {
         let (password, hash) = (password.to_owned(), hash.clone());
-        self.run(move |rt, h| rt.block_on(h.verify(&password, &hash)))
-            .await?
+        self.run(move |h| h.verify_sync(&password, &hash)).await?
     }
 
     async fn verify_dummy(&self, password: &str) {
         let password = password.to_owned();
-        if let Err(e) = self
-            .run(move |rt, h| rt.block_on(h.verify_dummy(&password)))
-            .await
-        {
+        if let Err(e) = self.run(move |h| h.verify_dummy_sync(&password)).await {
             tracing::warn!(error = %e, "dummy password verification failed");
         }
     }
@@ -91,8 +82,6 @@ impl PasswordHasher for BlockingHasher {
 
 #[cfg(test)]
 mod tests {
-    use medsync_core::auth::Argon2Hasher;
-
     use super::*;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,9 +55,13 @@
 //! * **Body size**: JSON bodies are capped at [`HttpConfig::max_json_bytes`] for every route.
 //!   An upload route lifts that cap on itself with `.layer(DefaultBodyLimit::disable())` and
 //!   enforces [`HttpConfig::max_upload_bytes`] while reading the multipart stream (answering
-//!   `Error::PayloadTooLarge` → 413); the service checks its own limit again.
+//!   `Error::PayloadTooLarge` → 413); the service checks its own limit again. The
+//!   [`upload`] extractors ([`upload::FileUpload`], [`upload::RecordUpload`]) do exactly that.
+//! * **Files out** (downloads, CSV/XLSX exports) are [`download::Attachment`]s: the type the
+//!   server decided, `Content-Disposition: attachment` with a safely quoted name, `nosniff`.
 
 pub mod config;
+pub mod download;
 pub mod dto;
 pub mod error;
 pub mod etag;
@@ -70,6 +74,7 @@ pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
 pub mod state;
+pub mod upload;
 
 mod layers;
 mod ws;

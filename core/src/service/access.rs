@@ -197,7 +197,7 @@ impl MedSync {
         Ok(revoked)
     }
 
-    /// Every grant of a chart (those who may manage grants).
+    /// Every grant of a chart (those who may manage grants; audited).
     pub async fn list_grants(&self, actor: &Actor, patient: PatientId) -> Result<Vec<Grant>> {
         let subject = Subject::kind("grant").patient(patient);
         self.authorize(
@@ -208,7 +208,10 @@ impl MedSync {
             &subject,
         )
         .await?;
-        self.inner.store.grants_for_patient(patient).await
+        let grants = self.inner.store.grants_for_patient(patient).await?;
+        self.audit(Some(actor), "grant.list", &subject, Outcome::Allowed, None)
+            .await?;
+        Ok(grants)
     }
 
     /// A doctor declares an emergency to open a chart outside their care team. The reason is

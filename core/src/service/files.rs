@@ -135,7 +135,27 @@ impl MedSync {
 
     /// A file's metadata and bytes (audited). Deleted files are `NotFound`.
     pub async fn download_file(&self, actor: &Actor, id: FileId) -> Result<(StoredFile, Vec<u8>)> {
-        let meta = self.live_file(id).await?;
+        self.download_scoped(actor, None, id).await
+    }
+
+    /// Like [`MedSync::download_file`], for a file addressed under a chart: a file of another
+    /// chart is `NotFound` before anything is authorised or audited as a download.
+    pub async fn download_patient_file(
+        &self,
+        actor: &Actor,
+        patient: PatientId,
+        id: FileId,
+    ) -> Result<(StoredFile, Vec<u8>)> {
+        self.download_scoped(actor, Some(patient), id).await
+    }
+
+    async fn download_scoped(
+        &self,
+        actor: &Actor,
+        patient: Option<PatientId>,
+        id: FileId,
+    ) -> Result<(StoredFile, Vec<u8>)> {
+        let meta = self.live_file(id, patient).await?;
         let subject = Subject::new("file", id).patient(meta.patient_id);
         let d = self
             .authorize(
@@ -166,7 +186,27 @@ impl MedSync {
     /// the uploader (while they may still add files to the chart) and to clinicians who may
     /// amend the chart's records.
     pub async fn delete_file(&self, actor: &Actor, id: FileId) -> Result<StoredFile> {
-        let meta = self.live_file(id).await?;
+        self.delete_scoped(actor, None, id).await
+    }
+
+    /// Like [`MedSync::delete_file`], for a file addressed under a chart (another chart's
+    /// file is `NotFound`).
+    pub async fn delete_patient_file(
+        &self,
+        actor: &Actor,
+        patient: PatientId,
+        id: FileId,
+    ) -> Result<StoredFile> {
+        self.delete_scoped(actor, Some(patient), id).await
+    }
+
+    async fn delete_scoped(
+        &self,
+        actor: &Actor,
+        patient: Option<PatientId>,
+        id: FileId,
+    ) -> Result<StoredFile> {
+        let meta = self.live_file(id, patient).await?;
         let subject = Subject::new("file", id).patient(meta.patient_id);
         let chart = Resource::Chart(meta.patient_id);
         let action = if meta.uploaded_by == actor.user_id {
@@ -180,9 +220,9 @@ impl MedSync {
         self.files()?.delete_file(id, self.now(), &ev).await
     }
 
-    async fn live_file(&self, id: FileId) -> Result<StoredFile> {
+    async fn live_file(&self, id: FileId, patient: Option<PatientId>) -> Result<StoredFile> {
         match self.files()?.file(id).await? {
-            Some(f) if f.deleted_at.is_none() => Ok(f),
+            Some(f) if f.deleted_at.is_none() && patient.is_none_or(|p| p == f.patient_id) => Ok(f),
             _ => Err(Error::not_found("file", id)),
         }
     }

@@ -107,7 +107,7 @@ pub struct TokenResponse {
 impl From<TokenPair> for TokenResponse {
     fn from(p: TokenPair) -> Self {
         Self {
-            expires_in: (p.access_expires_at - Utc::now()).num_seconds().max(0),
+            expires_in: p.expires_in,
             access_token: p.access_token,
             refresh_token: p.refresh_token,
             token_type: "Bearer".to_owned(),

@@ -14,15 +14,23 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod access;
 pub mod admin;
+pub mod analytics;
 pub mod appointments;
 pub mod auth;
+pub mod billing;
 pub mod care_team;
 pub mod docs;
 pub mod doctors;
+pub mod files;
 pub mod health;
+pub mod invoices;
 pub mod notifications;
 pub mod patients;
+pub mod prescriptions;
+pub mod record_history;
+pub mod records;
 
 /// One area of the API.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +54,14 @@ pub const MODULES: &[Module] = &[
     doctors::MODULE,
     appointments::MODULE,
     notifications::MODULE,
+    files::MODULE,
+    records::MODULE,
+    record_history::MODULE,
+    prescriptions::MODULE,
+    billing::MODULE,
+    invoices::MODULE,
+    analytics::MODULE,
+    access::MODULE,
 ];
 
 /// The routes of every module, merged.
