@@ -97,7 +97,10 @@ pub async fn audit_chain_verifies_and_records_denials(store: Arc<dyn Store>) {
             longest = c;
         }
     }
-    assert!(longest.len() >= 2, "ten writes leave some chain with two entries");
+    assert!(
+        longest.len() >= 2,
+        "ten writes leave some chain with two entries"
+    );
     let (id, len) = (longest[0].chain, longest.len() as u64);
     let tail = f.svc.store().audit_chain(id, len - 2, 10).await.unwrap();
     assert_eq!(tail, longest[longest.len() - 2..].to_vec());
