@@ -1,7 +1,7 @@
 //! Availability and appointments, with the per-doctor and per-patient indexes that keep
 //! collision checks and calendar reads logarithmic.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -31,7 +31,7 @@ struct Calendar {
 #[derive(Debug, Default)]
 pub(crate) struct Schedule {
     availability: HashMap<UserId, Availability>,
-    appointments: BTreeMap<AppointmentId, Appointment>,
+    appointments: HashMap<AppointmentId, Appointment>,
     /// Every appointment, as `[start, end)`.
     all: Timeline,
     /// Every pending hold by expiry.
