@@ -41,17 +41,17 @@ pub mod memory {
 /// The PostgreSQL backend (feature `postgres`).
 #[cfg(feature = "postgres")]
 pub mod postgres {
-    pub use medsync_storage_postgres::*;
+    pub use medsync_storage_postgres::{PgNotifier, PostgresStore};
 }
 
 /// The HTTP adapter: an axum router to mount in a host application (feature `http`).
 #[cfg(feature = "http")]
 pub mod http {
-    pub use medsync_http::*;
+    pub use medsync_http::{router, AppState, BlockingHasher, HttpConfig, LiveNotifications};
 }
 
 /// The MongoDB backend (feature `mongo`).
 #[cfg(feature = "mongo")]
 pub mod mongo {
-    pub use medsync_storage_mongo::*;
+    pub use medsync_storage_mongo::{MongoNotifier, MongoStore};
 }

@@ -37,6 +37,9 @@ pub async fn open(database_url: Option<&str>) -> Result<Backend, String> {
         // (features `postgres` / `mongo`): connect, run migrations / create indexes, and use
         // the database's pub/sub (LISTEN/NOTIFY, change streams) as notifier + live source.
         // ---------------------------------------------------------------------------------
+        #[cfg(feature = "postgres")]
+        Some("postgres" | "postgresql") => postgres(database_url.unwrap_or_default()).await,
+        #[cfg(not(feature = "postgres"))]
         Some("postgres" | "postgresql") => Err(not_yet("PostgreSQL (postgres://)")),
         #[cfg(feature = "mongo")]
         Some("mongodb" | "mongodb+srv") => mongo(database_url.unwrap_or_default()).await,
@@ -48,6 +51,7 @@ pub async fn open(database_url: Option<&str>) -> Result<Backend, String> {
     }
 }
 
+#[cfg(not(all(feature = "postgres", feature = "mongo")))]
 fn not_yet(what: &str) -> String {
     format!(
         "DATABASE_URL selects {what}, which medsync-server does not support yet; \
@@ -66,6 +70,45 @@ fn memory() -> Backend {
         notifier: Arc::new(notifier),
         live: live::from_broadcast(move || feed.subscribe()),
     }
+}
+
+/// PostgreSQL: migrations run at start; notifications raised by any server process sharing
+/// the database reach this one's WebSockets through one LISTEN connection, fanned out locally.
+#[cfg(feature = "postgres")]
+async fn postgres(url: &str) -> Result<Backend, String> {
+    use medsync_storage_postgres::{PgNotifier, PostgresStore};
+
+    let store = PostgresStore::connect(url)
+        .await
+        .map_err(|e| format!("PostgreSQL: cannot connect: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("PostgreSQL: migrations failed: {e}"))?;
+    let notifier = PgNotifier::new(store.pool().clone());
+    let (tx, _) = tokio::sync::broadcast::channel(1024);
+    let hub = tx.clone();
+    let watcher = notifier.clone();
+    tokio::spawn(async move {
+        loop {
+            match watcher.subscribe().await {
+                Ok(mut sub) => {
+                    while let Some(n) = sub.recv().await {
+                        let _ = hub.send(n);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot LISTEN for notifications"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+    Ok(Backend {
+        name: "PostgreSQL",
+        store: Arc::new(store.clone()),
+        files: Arc::new(store),
+        notifier: Arc::new(notifier),
+        live: live::from_broadcast(move || tx.subscribe()),
+    })
 }
 
 /// MongoDB: collections and indexes are created at start; notifications from every server

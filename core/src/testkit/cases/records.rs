@@ -43,7 +43,9 @@ async fn audit_of(f: &Fixture, action: &str) -> Vec<AuditEntry> {
         .audit_log(&f.admin, &filter, Page::first(500))
         .await
         .expect("admin reads the audit log");
-    log.sort_by_key(|e| e.seq);
+    // Oldest first by event time; `seq` orders only within one chain, and a backend may use
+    // several.
+    log.sort_by_key(|e| (e.event.at, e.chain, e.seq));
     log.into_iter()
         .filter(|e| e.event.action == action)
         .collect()

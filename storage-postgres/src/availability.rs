@@ -1,0 +1,76 @@
+//! Doctors' availability: one `doctor_availability` row per doctor, the weekly rules and
+//! time off as JSON arrays.
+
+use medsync_core::audit::AuditEvent;
+use medsync_core::ids::UserId;
+use medsync_core::scheduling::Availability;
+use medsync_core::Result;
+use uuid::Uuid;
+
+use crate::convert::{from_json, to_i32, to_json, wire};
+use crate::errors::DbResultExt;
+use crate::{audit, PostgresStore};
+
+/// A `doctor_availability` row.
+#[derive(sqlx::FromRow)]
+struct AvailabilityRow {
+    doctor_id: Uuid,
+    timezone: String,
+    weekly: serde_json::Value,
+    exceptions: serde_json::Value,
+    slot_minutes: i32,
+    buffer_minutes: i32,
+}
+
+/// Inserts or replaces the doctor's availability, with `audit`, in one transaction.
+pub(crate) async fn put(
+    store: &PostgresStore,
+    availability: &Availability,
+    audit: &AuditEvent,
+) -> Result<()> {
+    const WHAT: &str = "set the availability";
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO doctor_availability \
+         (doctor_id, timezone, weekly, exceptions, slot_minutes, buffer_minutes) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (doctor_id) DO UPDATE SET timezone = EXCLUDED.timezone, \
+         weekly = EXCLUDED.weekly, exceptions = EXCLUDED.exceptions, \
+         slot_minutes = EXCLUDED.slot_minutes, buffer_minutes = EXCLUDED.buffer_minutes",
+    )
+    .bind(availability.doctor_id.0)
+    .bind(wire(&availability.timezone)?)
+    .bind(to_json(&availability.weekly)?)
+    .bind(to_json(&availability.exceptions)?)
+    .bind(to_i32(availability.slot_minutes, "slot_minutes")?)
+    .bind(to_i32(availability.buffer_minutes, "buffer_minutes")?)
+    .execute(&mut *tx)
+    .await
+    .db(WHAT)?;
+    audit::append(&mut tx, audit).await?;
+    tx.commit().await.db(WHAT)
+}
+
+/// The doctor's availability, if set.
+pub(crate) async fn get(store: &PostgresStore, doctor_id: UserId) -> Result<Option<Availability>> {
+    let row: Option<AvailabilityRow> = sqlx::query_as(
+        "SELECT doctor_id, timezone, weekly, exceptions, slot_minutes, buffer_minutes \
+         FROM doctor_availability WHERE doctor_id = $1",
+    )
+    .bind(doctor_id.0)
+    .fetch_optional(&store.pool)
+    .await
+    .db("read the availability")?;
+    row.map(|r| {
+        let json = serde_json::json!({
+            "doctor_id": r.doctor_id,
+            "timezone": r.timezone,
+            "weekly": r.weekly,
+            "exceptions": r.exceptions,
+            "slot_minutes": r.slot_minutes,
+            "buffer_minutes": r.buffer_minutes,
+        });
+        from_json(json, "availability")
+    })
+    .transpose()
+}
