@@ -5,6 +5,10 @@
 //! Walks through: bootstrapping the admin, a doctor registering and being approved, the
 //! doctor's availability, a patient searching free slots and booking, a rejected double
 //! booking, confirmation, completion, notifications and verifying the audit trail.
+//!
+//! The same story runs on a database:
+//! `DATABASE_URL=postgres://… cargo run --example quickstart --features postgres` or
+//! `MONGODB_URL=mongodb://… cargo run --example quickstart --features mongo`.
 
 use std::sync::Arc;
 
@@ -12,7 +16,7 @@ use chrono::{Duration, NaiveTime, TimeZone, Utc, Weekday};
 use medsync::core::clock::ManualClock;
 use medsync::core::identity::Role;
 use medsync::core::scheduling::{Availability, WeeklyRule};
-use medsync::core::store::Page;
+use medsync::core::store::{Page, Store};
 use medsync::memory::{BroadcastNotifier, MemoryStore};
 use medsync::{BookRequest, Error, MedSync, Registration};
 
@@ -29,8 +33,11 @@ async fn main() -> medsync::Result<()> {
     ));
     let notifier = Arc::new(BroadcastNotifier::default());
     let mut live = notifier.subscribe();
+    let (store, backend, tag) = open_store().await?;
+    println!("(storage: {backend})");
+    let grey_email = format!("grey{tag}@clinic.example");
     let svc = MedSync::builder(
-        Arc::new(MemoryStore::new()),
+        store,
         b"quickstart-demo-secret-not-for-production!".to_vec(),
     )
     .clock(clock.clone())
@@ -54,24 +61,20 @@ async fn main() -> medsync::Result<()> {
     let grey = svc
         .register(Registration {
             name: "Meredith Grey".into(),
-            email: "grey@clinic.example".into(),
+            email: grey_email.clone(),
             password: PASSPHRASE.into(),
             role: Some(Role::Doctor),
             specialization: Some("General surgery".into()),
             ..Default::default()
         })
         .await?;
-    match svc.login("grey@clinic.example", PASSPHRASE).await {
+    match svc.login(&grey_email, PASSPHRASE).await {
         Err(e) => println!("   login before approval: {e}"),
         Ok(_) => unreachable!("pending doctors cannot log in"),
     }
     svc.approve_user(&admin, grey.id).await?;
     let grey_actor = svc
-        .authenticate(
-            &svc.login("grey@clinic.example", PASSPHRASE)
-                .await?
-                .access_token,
-        )
+        .authenticate(&svc.login(&grey_email, PASSPHRASE).await?.access_token)
         .await?;
     println!("   approved; Dr Grey is logged in.");
 
@@ -106,19 +109,17 @@ async fn main() -> medsync::Result<()> {
 
     println!("4. Two patients register (each gets a chart).");
     let mut patients = Vec::new();
-    for (name, email) in [
-        ("Pat Doe", "pat@mail.example"),
-        ("Quinn Roe", "quinn@mail.example"),
-    ] {
+    for (name, user) in [("Pat Doe", "pat"), ("Quinn Roe", "quinn")] {
+        let email = format!("{user}{tag}@mail.example");
         svc.register(Registration {
             name: name.into(),
-            email: email.into(),
+            email: email.clone(),
             password: PASSPHRASE.into(),
             ..Default::default()
         })
         .await?;
         patients.push(
-            svc.authenticate(&svc.login(email, PASSPHRASE).await?.access_token)
+            svc.authenticate(&svc.login(&email, PASSPHRASE).await?.access_token)
                 .await?,
         );
     }
@@ -215,6 +216,25 @@ async fn main() -> medsync::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The store named by the environment (memory by default). On a database every run uses
+/// fresh e-mail addresses (`tag`), so the story can be replayed against the same database.
+async fn open_store() -> medsync::Result<(Arc<dyn Store>, &'static str, String)> {
+    let run = format!("+{}", std::process::id());
+    #[cfg(feature = "postgres")]
+    if let Ok(url) = std::env::var("DATABASE_URL") {
+        let store = medsync::postgres::PostgresStore::connect(&url).await?;
+        store.migrate().await?;
+        return Ok((Arc::new(store), "PostgreSQL", run));
+    }
+    #[cfg(feature = "mongo")]
+    if let Ok(url) = std::env::var("MONGODB_URL") {
+        let store = medsync::mongo::MongoStore::connect(&url, "medsync_quickstart").await?;
+        return Ok((Arc::new(store), "MongoDB", run));
+    }
+    let _ = run;
+    Ok((Arc::new(MemoryStore::new()), "memory", String::new()))
 }
 
 fn clock_now(clock: &ManualClock) -> chrono::DateTime<Utc> {
