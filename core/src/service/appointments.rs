@@ -288,21 +288,9 @@ impl MedSync {
             Role::Admin => {}
             Role::Doctor => filter.doctor_id = Some(actor.user_id),
             _ => {
-                let mut visible = Vec::new();
-                for p in self
-                    .inner
-                    .store
-                    .related_patients(actor.user_id, self.now())
-                    .await?
-                {
-                    if query.patient_id.is_none_or(|q| q == p)
-                        && self
-                            .allows(actor, Action::ReadAppointments, Resource::Chart(p))
-                            .await?
-                    {
-                        visible.push(p);
-                    }
-                }
+                let visible = self
+                    .visible_charts(actor, Action::ReadAppointments, query.patient_id)
+                    .await?;
                 filter.patient_ids = Some(visible);
             }
         }

@@ -197,21 +197,7 @@ impl MedSync {
         let ids = if actor.role == Role::Admin {
             None
         } else {
-            let mut ids = Vec::new();
-            for p in self
-                .inner
-                .store
-                .related_patients(actor.user_id, self.now())
-                .await?
-            {
-                if self
-                    .allows(actor, Action::ReadChart, Resource::Chart(p))
-                    .await?
-                {
-                    ids.push(p);
-                }
-            }
-            Some(ids)
+            Some(self.visible_charts(actor, Action::ReadChart, None).await?)
         };
         let filter = PatientFilter {
             query,

@@ -174,6 +174,29 @@ impl MedSync {
             .allowed)
     }
 
+    /// The charts the actor is related to and may perform `action` on, optionally only `only`
+    /// (for narrowing lists of non-admins).
+    pub(crate) async fn visible_charts(
+        &self,
+        actor: &Actor,
+        action: Action,
+        only: Option<PatientId>,
+    ) -> Result<Vec<PatientId>> {
+        let mut visible = Vec::new();
+        for p in self
+            .inner
+            .store
+            .related_patients(actor.user_id, self.now())
+            .await?
+        {
+            if only.is_none_or(|q| q == p) && self.allows(actor, action, Resource::Chart(p)).await?
+            {
+                visible.push(p);
+            }
+        }
+        Ok(visible)
+    }
+
     /// Audit detail for an allowed decision: names break-glass use explicitly.
     pub(crate) fn decision_detail(decision: &Decision) -> Option<String> {
         decision
