@@ -24,7 +24,9 @@ struct Base;
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = Base::openapi();
     for m in MODULES {
-        doc.merge((m.openapi)());
+        let mut part = (m.openapi)();
+        qualify_operation_ids(&mut part, m.name);
+        doc.merge(part);
     }
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
@@ -40,6 +42,28 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         ),
     );
     doc
+}
+
+/// Prefixes every operation id with its module's name (`appointments_list`): handler names
+/// repeat across modules, and OpenAPI requires operation ids to be unique.
+fn qualify_operation_ids(doc: &mut utoipa::openapi::OpenApi, module: &str) {
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for op in ops.into_iter().flatten() {
+            if let Some(id) = op.operation_id.as_mut() {
+                *id = format!("{module}_{id}");
+            }
+        }
+    }
 }
 
 /// The document as JSON, built once.

@@ -12,7 +12,7 @@ use super::Module;
 use crate::download::Attachment;
 use crate::dto::analytics::{
     AnalyticsExportQuery, AnalyticsQuery, AnalyticsReportDto, MonthlyFormatDto, MonthlyQuery,
-    MonthlyReportDto,
+    MonthlyReportDto, SeriesDto,
 };
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiQuery, AuthUser};
@@ -26,7 +26,10 @@ pub const MODULE: Module = Module {
 };
 
 #[derive(OpenApi)]
-#[openapi(paths(dashboard, export, monthly_report))]
+#[openapi(
+    paths(dashboard, export, monthly_report),
+    components(schemas(SeriesDto, MonthlyFormatDto))
+)]
 struct Api;
 
 fn router() -> Router<AppState> {

@@ -127,6 +127,23 @@ async fn openapi_documents_every_route() {
             "{method} {path} undocumented"
         );
     }
+    // Operation ids are unique and every `$ref` resolves (openapi-spec-validator rejects both).
+    let mut ids = std::collections::BTreeSet::new();
+    for item in paths.values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(ids.insert(id.clone()), "duplicate operationId {id}");
+        }
+    }
+    let text = doc.to_string();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for part in text.split("#/components/schemas/").skip(1) {
+        let name: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        assert!(schemas.contains_key(&name), "dangling $ref to {name}");
+    }
     let documented: usize = paths.values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(
         documented,
