@@ -184,15 +184,7 @@ impl MedSync {
         }
         v.finish()?;
         self.active_doctor(req.doctor_id).await?;
-        let patient = self
-            .inner
-            .store
-            .patient(patient_id)
-            .await?
-            .ok_or_else(|| Error::not_found("patient", patient_id))?;
-        if patient.archived_at.is_some() {
-            return Err(Error::InvalidState("the chart is archived".into()));
-        }
+        self.writable_chart(patient_id).await?;
         let availability = self.availability(req.doctor_id).await?;
         if !fits_availability(&availability, req.start, req.end) {
             return Err(Error::invalid("start", "outside the doctor's availability"));

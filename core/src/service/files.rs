@@ -66,15 +66,7 @@ impl MedSync {
             );
             return self.failed(Some(actor), "file.upload", &subject, e).await;
         }
-        let chart = self
-            .inner
-            .store
-            .patient(patient)
-            .await?
-            .ok_or_else(|| Error::not_found("patient", patient))?;
-        if chart.archived_at.is_some() {
-            return Err(Error::InvalidState("the chart is archived".into()));
-        }
+        let chart = self.writable_chart(patient).await?;
         let now = self.now();
         let meta = StoredFile {
             id: FileId(self.uuid(now)),

@@ -108,7 +108,7 @@ impl MedSync {
             .await?;
         let created = async {
             let req = req.normalized()?;
-            let chart = self.rx_open_chart(patient).await?;
+            let chart = self.writable_chart(patient).await?;
             let checked = self.rx_check(patient, &req.medication).await?;
             let overridden: Vec<String> = checked
                 .contraindications()
@@ -192,7 +192,7 @@ impl MedSync {
             let mut v = Validator::new();
             let medication = check_medication(&mut v, medication);
             v.finish()?;
-            self.rx_open_chart(patient).await?;
+            self.writable_chart(patient).await?;
             self.rx_check(patient, &medication).await
         }
         .await;
@@ -385,20 +385,6 @@ impl MedSync {
             findings,
             blocking_ids,
         })
-    }
-
-    /// The chart, if it exists and is not archived.
-    async fn rx_open_chart(&self, patient: PatientId) -> Result<Patient> {
-        let chart = self
-            .inner
-            .store
-            .patient(patient)
-            .await?
-            .ok_or_else(|| Error::not_found("patient", patient))?;
-        if chart.archived_at.is_some() {
-            return Err(Error::InvalidState("the chart is archived".into()));
-        }
-        Ok(chart)
     }
 
     async fn rx_load(&self, id: PrescriptionId) -> Result<Prescription> {

@@ -63,15 +63,7 @@ impl MedSync {
             check_content(&mut v, &content);
             let reason = optional_reason(&mut v, reason.as_deref());
             v.finish()?;
-            let chart = self
-                .inner
-                .store
-                .patient(patient)
-                .await?
-                .ok_or_else(|| Error::not_found("patient", patient))?;
-            if chart.archived_at.is_some() {
-                return Err(Error::InvalidState("the chart is archived".into()));
-            }
+            let chart = self.writable_chart(patient).await?;
             let now = self.now();
             let id = RecordId(self.uuid(now));
             let record = MedicalRecord {

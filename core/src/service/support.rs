@@ -174,6 +174,24 @@ impl MedSync {
             .allowed)
     }
 
+    /// The chart `patient` if it exists and is not archived: `NotFound` or `InvalidState`
+    /// otherwise. Every write that adds to a chart goes through it.
+    pub(crate) async fn writable_chart(
+        &self,
+        patient: PatientId,
+    ) -> Result<crate::identity::Patient> {
+        let chart = self
+            .inner
+            .store
+            .patient(patient)
+            .await?
+            .ok_or_else(|| Error::not_found("patient", patient))?;
+        if chart.archived_at.is_some() {
+            return Err(Error::InvalidState("the chart is archived".into()));
+        }
+        Ok(chart)
+    }
+
     /// The charts the actor is related to and may perform `action` on, optionally only `only`
     /// (for narrowing lists of non-admins).
     pub(crate) async fn visible_charts(
