@@ -1,6 +1,6 @@
-//! End-to-end tests of the HTTP API: the real router on a free port over the in-memory
-//! backend, driven with reqwest and a WebSocket client. One test binary (faster to build);
-//! each area is a module under `tests/api/`.
+//! End-to-end tests of the HTTP API: the real router on a free port, driven with reqwest and
+//! a WebSocket client, over the in-memory backend (and, in `databases`, over PostgreSQL and
+//! MongoDB). One test binary (faster to build, less disk); each area is a module here.
 
 mod clinic;
 mod support;
@@ -9,6 +9,7 @@ mod access;
 mod analytics;
 mod billing;
 mod concurrency;
+mod databases;
 mod docs_and_metrics;
 mod emr;
 mod journey;

@@ -1,8 +1,6 @@
 //! Notifications across processes: a notification delivered through one pool (one server
 //! process) is received by a listener on another pool (another process).
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 

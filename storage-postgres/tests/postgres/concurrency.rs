@@ -3,8 +3,6 @@
 //! appointment blocks it, and a self-join over the table proves no two active appointments
 //! overlap.
 
-mod common;
-
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -15,7 +13,7 @@ use medsync_core::Error;
 use medsync_storage_postgres::PostgresStore;
 use tokio::sync::Barrier;
 
-use common::{confirmed, event};
+use crate::common::{confirmed, event};
 
 const TASKS: usize = 64;
 

@@ -1,16 +1,14 @@
 //! Races through separate clients (separate connection pools, as separate server processes
 //! would have): the server, not a client-side lock, keeps the calendar consistent.
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::{appt, at, event, pid, uid};
 use chrono::Duration;
 use medsync_core::audit::verify;
 use medsync_core::store::{AuditStore, BookOutcome, ScheduleStore};
 use medsync_core::Error;
 use medsync_storage_mongo::{testing, MongoStore};
-use support::{appt, at, event, pid, uid};
 
 const CLIENTS: usize = 8;
 const TASKS: u128 = 64;

@@ -3,8 +3,7 @@
 //! bucket, survive deletion, are never overwritten or removed by a duplicate upload, and a
 //! failed upload leaves no bytes behind.
 
-mod support;
-
+use crate::support::{at, chart, event, pid, uid};
 use bson::{doc, Document};
 use futures::io::AsyncReadExt;
 use medsync_core::files::{FileKind, StoredFile};
@@ -14,7 +13,6 @@ use medsync_core::Error;
 use medsync_storage_mongo::{testing, MongoStore, FILES_BUCKET};
 use mongodb::options::GridFsBucketOptions;
 use mongodb::Collection;
-use support::{at, chart, event, pid, uid};
 use uuid::Uuid;
 
 medsync_core::file_store_suite!(optional: testing::fresh_store_with_files());

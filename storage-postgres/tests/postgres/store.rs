@@ -1,8 +1,6 @@
 //! Store-level behaviour of the PostgreSQL backend: constraint violations become semantic
 //! errors, and the scheduling edge cases (buffers, lapsed holds, atomic moves, replays).
 
-mod common;
-
 use chrono::{DateTime, TimeZone, Utc};
 use medsync_core::identity::{Contact, PasswordHash, Patient, Role, Sex, User, UserStatus};
 use medsync_core::ids::{PatientId, UserId};
@@ -12,7 +10,7 @@ use medsync_core::Error;
 use medsync_storage_postgres::PostgresStore;
 use uuid::Uuid;
 
-use common::{confirmed, event, held};
+use crate::common::{confirmed, event, held};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()

@@ -1,14 +1,12 @@
 //! Server-enforced invariants surface as the domain's errors, never as driver errors.
 
-mod support;
-
+use crate::support::{appt, at, chart, event, pid, uid, user};
 use medsync_core::identity::Role;
 use medsync_core::store::{
     AuditStore, BookOutcome, PatientStore, ScheduleStore, TokenStore, UserStore,
 };
 use medsync_core::Error;
 use medsync_storage_mongo::testing;
-use support::{appt, at, chart, event, pid, uid, user};
 
 fn conflict_message<T: std::fmt::Debug>(r: medsync_core::Result<T>) -> String {
     match r {

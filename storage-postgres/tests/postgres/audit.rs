@@ -3,8 +3,6 @@
 //! application's back (with the trigger disabled, as a DBA could) are reported by
 //! `MedSync::verify_audit_chain()`.
 
-mod common;
-
 use std::sync::Arc;
 
 use medsync_core::audit::ChainReport;
@@ -12,7 +10,7 @@ use medsync_core::store::{AuditStore, Store, UserStore};
 use medsync_core::testkit::Fixture;
 use medsync_storage_postgres::{PostgresStore, AUDIT_CHAINS};
 
-use common::event;
+use crate::common::event;
 
 /// A store with a day's activity: two patients' confirmed appointments, reads, a denial.
 async fn busy_store() -> Option<(PostgresStore, Fixture)> {

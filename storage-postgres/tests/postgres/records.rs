@@ -2,8 +2,6 @@
 //! current version, restores are new versions, and `record_versions` rejects edits and
 //! deletions outright (append-only trigger).
 
-mod common;
-
 use chrono::{DateTime, TimeZone, Utc};
 use medsync_core::identity::{Contact, PasswordHash, Patient, Role, Sex, User, UserStatus};
 use medsync_core::ids::{PatientId, RecordId, UserId};
@@ -14,7 +12,7 @@ use medsync_core::store::{PatientStore, RecordStore, UserStore};
 use medsync_core::Error;
 use uuid::Uuid;
 
-use common::event;
+use crate::common::event;
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()

@@ -1,10 +1,9 @@
 //! The audit trail is tamper-evident: editing, deleting or re-dating an entry directly in
 //! the collection is reported by `MedSync::verify_audit_chain`.
 
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::{event, user};
 use bson::{doc, Document};
 use medsync_core::audit::ChainReport;
 use medsync_core::identity::Role;
@@ -12,7 +11,6 @@ use medsync_core::store::{AuditFilter, AuditStore, Page, Store, UserStore};
 use medsync_core::MedSync;
 use medsync_storage_mongo::{testing, MongoStore};
 use mongodb::Collection;
-use support::{event, user};
 
 fn service(store: &MongoStore) -> MedSync {
     let store: Arc<dyn Store> = Arc::new(store.clone());

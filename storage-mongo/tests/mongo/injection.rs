@@ -1,12 +1,10 @@
 //! Caller-supplied text is only ever a typed value in a filter: operator-shaped JSON and
 //! regular-expression metacharacters match literally.
 
-mod support;
-
+use crate::support::{chart, event, user};
 use medsync_core::identity::Role;
 use medsync_core::store::{Page, PatientFilter, PatientStore, UserFilter, UserStore};
 use medsync_storage_mongo::testing;
-use support::{chart, event, user};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_shaped_and_regex_input_is_matched_literally() {

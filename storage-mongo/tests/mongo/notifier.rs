@@ -1,15 +1,13 @@
 //! Notifications reach subscribers in other processes: an insert through one client is
 //! received by a change-stream subscription opened through another.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{at, notification, uid};
 use futures::StreamExt;
 use medsync_core::notify::{Notification, Notifier};
 use medsync_core::store::NotificationStore;
 use medsync_storage_mongo::{testing, MongoStore, NotificationStream};
-use support::{at, notification, uid};
 
 /// Fails the test instead of hanging if nothing arrives.
 const WITHIN: Duration = Duration::from_secs(20);

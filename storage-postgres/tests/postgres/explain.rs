@@ -3,8 +3,6 @@
 //! (`doctor_busy`) and the appointment listings by doctor and by patient never scan the
 //! whole `appointments` table.
 
-mod common;
-
 use chrono::{DateTime, TimeZone, Utc};
 use medsync_core::ids::{PatientId, UserId};
 use medsync_core::scheduling::AppointmentStatus;
