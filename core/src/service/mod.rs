@@ -19,18 +19,23 @@ mod files;
 #[cfg(test)]
 mod mock_tests;
 mod notifications;
+mod password_reset;
 mod patients;
 mod prescriptions;
+mod record_guard;
+mod record_notes;
 mod records;
+mod registration;
 mod support;
 
 pub use accounts::UserUpdate;
 pub use appointments::{AppointmentQuery, BookRequest};
-pub use auth::{Registration, TokenPair};
+pub use auth::TokenPair;
 pub use billing::InvoiceQuery;
 pub use builder::MedSyncBuilder;
 pub use config::Config;
 pub use prescriptions::PrescriptionRequest;
+pub use registration::Registration;
 
 use std::sync::Arc;
 

@@ -1,35 +1,20 @@
-//! Medical records: create, read any version, history, diff, amend, restore, notes, list.
+//! Medical records: create, read any version, history, diff, amend, restore, list.
 //!
 //! Records are append-only: an amendment or a restore appends a new immutable version and
 //! names the version it read (`expected_version`); a stale one fails with
 //! `PreconditionFailed`. Every call is audited — allowed reads, writes (in the same atomic
 //! storage call), refusals and failures.
 
-use serde_json::json;
-
+use super::record_guard::{check_current, detail, optional_reason, required_reason};
 use super::support::Subject;
 use super::MedSync;
 use crate::audit::Outcome;
 use crate::error::{Error, Result, Validator};
-use crate::ids::{NoteId, PatientId, RecordId};
-use crate::notify::NotificationKind;
-use crate::policy::{Action, Actor, Decision, Resource};
+use crate::ids::{PatientId, RecordId};
+use crate::policy::{Action, Actor, Resource};
 use crate::records::{
-    check_content, diff, MedicalRecord, PatchOperation, RecordContent, RecordNote, RecordVersion,
-    VersionChange,
+    check_content, diff, MedicalRecord, PatchOperation, RecordContent, RecordVersion, VersionChange,
 };
-
-/// Longest reason for a version, in characters.
-const MAX_REASON: usize = 1000;
-/// Longest note, in characters.
-const MAX_NOTE: usize = 5000;
-
-/// A loaded record the actor is allowed to act on, with the audit subject and the decision.
-struct Guarded {
-    record: MedicalRecord,
-    subject: Subject,
-    decision: Decision,
-}
 
 impl MedSync {
     /// Creates a record on a chart (doctors of the care team or via break-glass; patients on
@@ -296,61 +281,6 @@ impl MedSync {
         Ok(patch)
     }
 
-    /// Appends a note to a record (`AddNote`: doctors and nurses of the care team, doctors via
-    /// break-glass). The text is trimmed and must be 1 to 5000 characters (field `text`).
-    /// Notes are never edited or deleted. Audited as `record.note.add`.
-    pub async fn add_note(&self, actor: &Actor, id: RecordId, text: &str) -> Result<RecordNote> {
-        const ACTION: &str = "record.note.add";
-        let g = self.guard(actor, id, Action::AddNote, ACTION).await?;
-        let added = async {
-            let text = text.trim();
-            let mut v = Validator::new();
-            if text.is_empty() {
-                v.push("text", "is required");
-            } else if text.chars().count() > MAX_NOTE {
-                v.push("text", format!("must be at most {MAX_NOTE} characters"));
-            }
-            v.finish()?;
-            let now = self.now();
-            let note = RecordNote {
-                id: NoteId(self.uuid(now)),
-                record_id: id,
-                patient_id: g.record.patient_id,
-                author: actor.user_id,
-                at: now,
-                text: text.to_owned(),
-            };
-            let ev = self.event(
-                Some(actor),
-                ACTION,
-                &g.subject,
-                Outcome::Allowed,
-                detail(&g.decision, format!("note {}", note.id)),
-            );
-            self.inner.store.add_note(&note, &ev).await?;
-            Ok(note)
-        }
-        .await;
-        self.or_failed(actor, ACTION, &g.subject, added).await
-    }
-
-    /// A record's notes, oldest first (`ReadRecords`; audited as `record.note.list`).
-    pub async fn record_notes(&self, actor: &Actor, id: RecordId) -> Result<Vec<RecordNote>> {
-        const ACTION: &str = "record.note.list";
-        let g = self.guard(actor, id, Action::ReadRecords, ACTION).await?;
-        let notes = self.inner.store.notes(id).await;
-        let notes = self.or_failed(actor, ACTION, &g.subject, notes).await?;
-        self.audit(
-            Some(actor),
-            ACTION,
-            &g.subject,
-            Outcome::Allowed,
-            detail(&g.decision, format!("{} notes", notes.len())),
-        )
-        .await?;
-        Ok(notes)
-    }
-
     /// A chart's records with their current versions, ordered by creation, optionally of one
     /// `kind` (one of [`RecordContent::KINDS`], else `InvalidInput` on field `kind`).
     /// `ReadRecords`; audited as `record.list`.
@@ -406,158 +336,4 @@ impl MedSync {
         let refused = Error::InvalidState("records are append-only; amend instead".into());
         self.failed(Some(actor), ACTION, &g.subject, refused).await
     }
-
-    /// Loads a record and authorises `action` on its chart. An unknown record is audited as
-    /// a failure and returned as `NotFound`; a refusal is audited as denied (`Forbidden`).
-    async fn guard(
-        &self,
-        actor: &Actor,
-        id: RecordId,
-        action: Action,
-        audit_action: &str,
-    ) -> Result<Guarded> {
-        let subject = Subject::new("record", id);
-        let record = match self.inner.store.record(id).await {
-            Ok(Some(r)) => r,
-            Ok(None) => {
-                let e = Error::not_found("record", id);
-                return self.failed(Some(actor), audit_action, &subject, e).await;
-            }
-            Err(e) => return self.failed(Some(actor), audit_action, &subject, e).await,
-        };
-        let subject = subject.patient(record.patient_id);
-        let decision = self
-            .authorize(
-                actor,
-                action,
-                Resource::Chart(record.patient_id),
-                audit_action,
-                &subject,
-            )
-            .await?;
-        Ok(Guarded {
-            record,
-            subject,
-            decision,
-        })
-    }
-
-    /// Version `version` of `record`, or `NotFound` (entity `"record version"`).
-    async fn version_of(&self, record: &MedicalRecord, version: u64) -> Result<RecordVersion> {
-        self.inner
-            .store
-            .record_version(record.id, version)
-            .await?
-            .ok_or_else(|| Error::not_found("record version", format!("{}@{version}", record.id)))
-    }
-
-    /// Appends `version` through the store's compare-and-set, with its audit event.
-    async fn append(
-        &self,
-        actor: &Actor,
-        action: &str,
-        g: &Guarded,
-        version: RecordVersion,
-        expected: u64,
-    ) -> Result<(MedicalRecord, RecordVersion)> {
-        let ev = self.event(
-            Some(actor),
-            action,
-            &g.subject,
-            Outcome::Allowed,
-            detail(&g.decision, format!("version {}", version.version)),
-        );
-        let record = self
-            .inner
-            .store
-            .append_version(&version, expected, &ev)
-            .await?;
-        Ok((record, version))
-    }
-
-    /// Passes `Ok` through; audits an `Err` as failed (or denied) and returns it.
-    async fn or_failed<T>(
-        &self,
-        actor: &Actor,
-        action: &str,
-        subject: &Subject,
-        result: Result<T>,
-    ) -> Result<T> {
-        match result {
-            Ok(v) => Ok(v),
-            Err(e) => self.failed(Some(actor), action, subject, e).await,
-        }
-    }
-
-    /// Notifies the record's chart owner, if they have an account and are not the actor.
-    async fn notify_owner(&self, actor: &Actor, record: &MedicalRecord, what: &str) {
-        match self.inner.store.patient(record.patient_id).await {
-            Ok(Some(chart)) => {
-                if let Some(owner) = chart.user_id.filter(|o| *o != actor.user_id) {
-                    self.notify_record(owner, record, what).await;
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "could not load the chart to notify its owner"),
-        }
-    }
-
-    async fn notify_record(&self, owner: crate::ids::UserId, record: &MedicalRecord, what: &str) {
-        self.notify(
-            owner,
-            NotificationKind::RecordChanged,
-            format!(
-                "A {} record in your chart was {what}",
-                record.kind.replace('_', " ")
-            ),
-            json!({
-                "record_id": record.id,
-                "patient_id": record.patient_id,
-                "kind": record.kind,
-                "version": record.current_version,
-            }),
-        )
-        .await;
-    }
-}
-
-/// Audit detail: `extra`, plus the break-glass note when the access rests on it.
-fn detail(decision: &Decision, extra: String) -> Option<String> {
-    Some(match MedSync::decision_detail(decision) {
-        Some(bg) => format!("{extra}; {bg}"),
-        None => extra,
-    })
-}
-
-/// `PreconditionFailed` unless `record` is at `expected`.
-fn check_current(record: &MedicalRecord, expected: u64) -> Result<()> {
-    if record.current_version == expected {
-        Ok(())
-    } else {
-        Err(Error::PreconditionFailed {
-            entity: "record",
-            expected,
-            current: record.current_version,
-        })
-    }
-}
-
-/// A required reason, trimmed; problems are recorded on field `reason`.
-fn required_reason(v: &mut Validator, reason: &str) -> String {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        v.push("reason", "is required");
-    } else if reason.chars().count() > MAX_REASON {
-        v.push("reason", format!("must be at most {MAX_REASON} characters"));
-    }
-    reason.to_owned()
-}
-
-/// An optional reason, trimmed (blank counts as absent).
-fn optional_reason(v: &mut Validator, reason: Option<&str>) -> Option<String> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty())?;
-    if reason.chars().count() > MAX_REASON {
-        v.push("reason", format!("must be at most {MAX_REASON} characters"));
-    }
-    Some(reason.to_owned())
 }
