@@ -47,12 +47,14 @@ impl From<DelegableActionDto> for Action {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantBody {
-    /// The caregiver's user id (an active caregiver account).
+    /// The caregiver's user id (an active caregiver account, else 422).
     pub caregiver_id: Uuid,
-    /// The delegated actions (at least one).
+    /// The delegated actions (at least one; repeats count once).
+    #[schema(min_items = 1)]
     pub actions: Vec<DelegableActionDto>,
     /// When the grant lapses (in the future), if ever.
     #[serde(default)]
+    #[schema(example = "2030-01-01T00:00:00Z")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -103,7 +105,9 @@ impl From<Grant> for GrantDto {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BreakGlassBody {
-    /// What the emergency is (10–1000 characters; shown to the patient and audited).
+    /// What the emergency is: 10 to 1000 characters after trimming (shown to the patient and
+    /// audited).
+    #[schema(min_length = 10, max_length = 1000, pattern = r"\S[\s\S]{8,}\S")]
     pub reason: String,
 }
 

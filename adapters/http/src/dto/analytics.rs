@@ -86,8 +86,10 @@ impl SeriesDto {
 #[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
     /// Range start (RFC 3339).
+    #[param(example = "2026-01-01T00:00:00Z")]
     pub from: DateTime<Utc>,
-    /// Range end, exclusive (RFC 3339; at most 366 days after `from`).
+    /// Range end, exclusive (RFC 3339): after `from` and at most 366 days after it.
+    #[param(example = "2026-04-01T00:00:00Z")]
     pub to: DateTime<Utc>,
     /// Bucket width of the appointment series (default `day`).
     pub bucket: Option<BucketDto>,
@@ -98,8 +100,10 @@ pub struct AnalyticsQuery {
 #[into_params(parameter_in = Query)]
 pub struct AnalyticsExportQuery {
     /// Range start (RFC 3339).
+    #[param(example = "2026-01-01T00:00:00Z")]
     pub from: DateTime<Utc>,
-    /// Range end, exclusive (RFC 3339).
+    /// Range end, exclusive (RFC 3339): after `from` and at most 366 days after it.
+    #[param(example = "2026-04-01T00:00:00Z")]
     pub to: DateTime<Utc>,
     /// Bucket width of the appointment series (default `day`).
     pub bucket: Option<BucketDto>,
@@ -243,7 +247,7 @@ pub enum MonthlyFormatDto {
 #[into_params(parameter_in = Query)]
 pub struct MonthlyQuery {
     /// The UTC month, `YYYY-MM`.
-    #[param(value_type = String, example = "2026-03")]
+    #[param(value_type = String, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$", example = "2026-03")]
     #[serde(deserialize_with = "year_month")]
     pub month: NaiveDate,
     /// `json` (default), `csv` or `xlsx`.

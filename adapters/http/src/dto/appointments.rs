@@ -140,17 +140,24 @@ impl From<Appointment> for AppointmentDto {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookBody {
-    /// The doctor's user id.
+    /// The doctor's user id (an active doctor).
     pub doctor_id: Uuid,
-    /// The chart; defaults to the caller's own (patients).
+    /// The chart; defaults to the caller's own (patients). Required when the caller has no
+    /// chart of their own (clinicians, admins, caregivers).
     pub patient_id: Option<Uuid>,
-    /// Start, on a whole minute, in the future.
+    /// Start: on a whole minute (seconds and fractions zero), in the future, inside the
+    /// doctor's weekly availability.
+    #[schema(example = "2030-01-07T15:00:00Z")]
     pub start: DateTime<Utc>,
-    /// End, on a whole minute, after start.
+    /// End: on a whole minute, after `start`, at most 8 hours later by default (the embedder
+    /// may configure another limit), inside the same availability window.
+    #[schema(example = "2030-01-07T15:30:00Z")]
     pub end: DateTime<Utc>,
-    /// Reason for the visit.
+    /// Reason for the visit (at most 500 characters; blank counts as absent).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
-    /// Visit type (default `consultation`).
+    /// Visit type (default `consultation`): 1 to 64 ASCII letters, digits, `_` or `-`.
+    #[schema(pattern = r"^[A-Za-z0-9_-]{1,64}$", example = "consultation")]
     pub appointment_type: Option<String>,
 }
 
@@ -173,9 +180,12 @@ impl BookBody {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
-    /// New start.
+    /// New start: on a whole minute, in the future, inside the doctor's weekly availability.
+    #[schema(example = "2030-01-07T16:00:00Z")]
     pub start: DateTime<Utc>,
-    /// New end.
+    /// New end: on a whole minute, after `start`, at most 8 hours later by default, inside
+    /// the same availability window.
+    #[schema(example = "2030-01-07T16:30:00Z")]
     pub end: DateTime<Utc>,
 }
 
@@ -183,7 +193,8 @@ pub struct RescheduleBody {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
-    /// The reason.
+    /// The reason (at most 500 characters after trimming; blank counts as absent).
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -191,7 +202,8 @@ pub struct CancelBody {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CancelQuery {
-    /// The reason (a JSON body's `reason` wins).
+    /// The reason (a JSON body's `reason` wins; at most 500 characters after trimming).
+    #[param(max_length = 500)]
     pub reason: Option<String>,
 }
 
@@ -208,10 +220,14 @@ pub struct AppointmentListQuery {
     /// Only appointments starting before (RFC 3339).
     pub to: Option<DateTime<Utc>>,
     /// Only these statuses, comma-separated (`pending,confirmed`).
+    #[param(
+        pattern = r"^(pending|confirmed|completed|cancelled|no_show|expired)(,(pending|confirmed|completed|cancelled|no_show|expired))*$",
+        example = "pending,confirmed"
+    )]
     pub status: Option<String>,
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
-    /// Page size (default 50, at most 500).
+    /// Page size (default 50); larger values are treated as 500, and 0 as 1.
     pub limit: Option<u32>,
 }
 

@@ -103,7 +103,7 @@ pub struct AuditQuery {
     pub to: Option<DateTime<Utc>>,
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
-    /// Page size (default 50, at most 500).
+    /// Page size (default 50); larger values are treated as 500, and 0 as 1.
     pub limit: Option<u32>,
 }
 

@@ -14,23 +14,63 @@ use super::users::RoleDto;
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    /// Display name.
+    /// Display name: at most 200 characters after trimming, not blank, no control
+    /// characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "Pat Doe"
+    )]
     pub name: String,
-    /// Email (unique, case-insensitive).
+    /// Email (unique, case-insensitive): one `@`, a non-empty local part, a domain with a dot
+    /// that neither starts nor ends with one, no spaces; at most 254 bytes after trimming.
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]\s*$",
+        example = "pat@mail.example"
+    )]
     pub email: String,
-    /// At least 12 characters, or a passphrase of 4 words.
+    /// 12 to 128 characters (a passphrase of 4 or more words is encouraged). Refused as well:
+    /// a common password (a bundled deny-list, case-insensitive), a single repeated
+    /// character, a plain run along the digits, the alphabet or a keyboard row, and a
+    /// password containing the name or the email's local part (parts of 4+ characters).
+    #[schema(
+        min_length = 12,
+        max_length = 128,
+        format = Password,
+        example = "violet ferry quartz meadow"
+    )]
     pub password: String,
     /// `patient` (default), `caregiver`, `doctor` or `nurse`; doctors and nurses wait for an
     /// admin's approval; `admin` is refused (422).
+    #[schema(value_type = Option<RegistrationRoleDto>)]
     pub role: Option<RoleDto>,
-    /// Patients: date of birth.
+    /// Patients: date of birth, from 1900-01-01 and not in the future.
     pub date_of_birth: Option<NaiveDate>,
     /// Patients: administrative sex.
     pub sex: Option<SexDto>,
-    /// Patients: phone number.
+    /// Patients: phone number, 3 to 32 of digits, spaces and `+ - ( ) .`.
+    #[schema(pattern = r"^[0-9 +().-]{3,32}$", example = "+1 555 0100")]
     pub phone: Option<String>,
-    /// Doctors: specialisation.
+    /// Doctors: specialisation (at most 100 characters; ignored for other roles).
+    #[schema(max_length = 100)]
     pub specialization: Option<String>,
+}
+
+/// The roles one may register for (`RegisterRequest::role`); `admin` accounts are made by
+/// admins only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RegistrationRoleDto {
+    /// A person with a chart of their own (the default).
+    Patient,
+    /// A person a patient delegates scoped access to.
+    Caregiver,
+    /// A clinician who sees patients (waits for approval).
+    Doctor,
+    /// A clinician who reads records and adds notes (waits for approval).
+    Nurse,
 }
 
 impl RegisterRequest {
@@ -131,6 +171,13 @@ pub struct PasswordResetRequest {
 pub struct PasswordResetConfirm {
     /// The token that was delivered out of band.
     pub token: String,
-    /// The new password.
+    /// The new password: 12 to 128 characters, not a common password, a single repeated
+    /// character, or a plain run along the digits, the alphabet or a keyboard row.
+    #[schema(
+        min_length = 12,
+        max_length = 128,
+        format = Password,
+        example = "violet ferry quartz meadow"
+    )]
     pub password: String,
 }

@@ -16,11 +16,14 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct FeeBody {
     /// Price in minor units (0 to 10¹²).
+    #[schema(minimum = 0, maximum = 1000000000000.0, example = 12000)]
     pub amount_minor: i64,
-    /// ISO 4217 code, e.g. `USD`.
+    /// ISO 4217 code, e.g. `USD`: three upper-case letters.
+    #[schema(pattern = r"^[A-Z]{3}$", example = "USD")]
     pub currency: String,
     /// Tax rate in basis points: 750 = 7.5 % (at most 10 000).
     #[serde(default)]
+    #[schema(maximum = 10000)]
     pub tax_rate_bp: u32,
 }
 
@@ -169,9 +172,11 @@ pub enum ClaimStatusDto {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimDto {
-    /// The insurer.
+    /// The insurer: 1 to 200 characters after trimming.
+    #[schema(max_length = 200, pattern = r"\S")]
     pub payer: String,
-    /// The patient's policy number.
+    /// The patient's policy number: 1 to 64 characters after trimming.
+    #[schema(max_length = 64, pattern = r"\S")]
     pub policy_number: String,
     /// Where the claim stands.
     pub status: ClaimStatusDto,
@@ -287,7 +292,7 @@ pub struct InvoiceListQuery {
     pub patient_id: Option<Uuid>,
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
-    /// Page size (default 50, at most 500).
+    /// Page size (default 50); larger values are treated as 500, and 0 as 1.
     pub limit: Option<u32>,
 }
 
@@ -307,11 +312,14 @@ impl InvoiceListQuery {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftLineBody {
-    /// What is charged (1–200 characters).
+    /// What is charged: 1 to 200 characters after trimming.
+    #[schema(max_length = 200, pattern = r"\S", example = "Consultation")]
     pub description: String,
     /// How many (1–10000).
+    #[schema(minimum = 1, maximum = 10000, example = 1)]
     pub quantity: u32,
-    /// Price of one, minor units.
+    /// Price of one, minor units (0 to 10¹²).
+    #[schema(minimum = 0, maximum = 1000000000000.0, example = 12000)]
     pub unit_amount_minor: i64,
 }
 
@@ -320,9 +328,11 @@ pub struct DraftLineBody {
 #[serde(deny_unknown_fields)]
 pub struct DraftBody {
     /// The lines (1–100).
+    #[schema(min_items = 1, max_items = 100)]
     pub lines: Vec<DraftLineBody>,
-    /// Discount in minor units (at most the subtotal).
+    /// Discount in minor units: not negative, at most the subtotal (default 0).
     #[serde(default)]
+    #[schema(minimum = 0)]
     pub discount_minor: i64,
 }
 
@@ -347,12 +357,15 @@ impl DraftBody {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaymentBody {
-    /// Amount in minor units (at most what is owed).
+    /// Amount in minor units: positive, at most what is still owed.
+    #[schema(minimum = 1, example = 12000)]
     pub amount_minor: i64,
-    /// Method, e.g. `card` (1–32 characters).
+    /// Method, e.g. `card`: 1 to 32 characters after trimming.
+    #[schema(max_length = 32, pattern = r"\S", example = "card")]
     pub method: String,
-    /// External reference (at most 128 characters).
+    /// External reference (at most 128 characters after trimming; blank counts as absent).
     #[serde(default)]
+    #[schema(max_length = 128)]
     pub reference: Option<String>,
 }
 
@@ -360,6 +373,7 @@ pub struct PaymentBody {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VoidBody {
-    /// 1 to 500 characters.
+    /// 1 to 500 characters after trimming.
+    #[schema(max_length = 500, pattern = r"\S")]
     pub reason: String,
 }

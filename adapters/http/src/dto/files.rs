@@ -43,8 +43,10 @@ impl From<StoredFile> for FileDto {
     }
 }
 
-/// `multipart/form-data` upload to a chart (documentation of the form).
+/// `multipart/form-data` upload to a chart (documentation of the form). Any other field,
+/// or a field sent twice, answers 422.
 #[derive(Debug, Clone, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UploadForm {
     /// The file: PDF, PNG, JPEG or DICOM, decided from its bytes.
     #[schema(value_type = String, format = Binary)]
@@ -52,7 +54,9 @@ pub struct UploadForm {
 }
 
 /// `multipart/form-data` upload naming the chart in a field (documentation of the form).
+/// Any other field, or a field sent twice, answers 422.
 #[derive(Debug, Clone, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RecordUploadForm {
     /// The chart's id.
     pub patient_id: Uuid,

@@ -46,11 +46,19 @@ impl From<SexDto> for Sex {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactDto {
-    /// Email.
+    /// Email: one `@`, a non-empty local part, a domain with a dot that neither starts nor
+    /// ends with one, no spaces; at most 254 bytes after trimming.
+    #[schema(
+        max_length = 254,
+        pattern = r"^\s*[^\s@]+@[^\s@.][^\s@]*\.[^\s@]*[^\s@.]\s*$",
+        example = "pat@mail.example"
+    )]
     pub email: Option<String>,
-    /// Phone number.
+    /// Phone number: 3 to 32 of digits, spaces and `+ - ( ) .`.
+    #[schema(pattern = r"^[0-9 +().-]{3,32}$", example = "+1 555 0100")]
     pub phone: Option<String>,
-    /// Postal address.
+    /// Postal address, at most 500 bytes of UTF-8 (500 ASCII characters).
+    #[schema(max_length = 500)]
     pub address: Option<String>,
 }
 
@@ -78,9 +86,15 @@ impl From<ContactDto> for Contact {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientDetailsDto {
-    /// Full name.
+    /// Full name: at most 200 characters after trimming, not blank, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "Pat Doe"
+    )]
     pub name: String,
-    /// Date of birth (`YYYY-MM-DD`).
+    /// Date of birth (`YYYY-MM-DD`), from 1900-01-01 and not in the future.
     pub date_of_birth: Option<NaiveDate>,
     /// Administrative sex.
     pub sex: Option<SexDto>,
@@ -153,6 +167,6 @@ pub struct PatientQuery {
     pub q: Option<String>,
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
-    /// Page size (default 50, at most 500).
+    /// Page size (default 50); larger values are treated as 500, and 0 as 1.
     pub limit: Option<u32>,
 }

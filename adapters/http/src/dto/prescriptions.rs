@@ -13,10 +13,17 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MedicationDto {
-    /// Generic (preferred) or brand name, e.g. `warfarin` (1–200 characters).
+    /// Generic (preferred) or brand name, e.g. `warfarin`: 1 to 200 characters after
+    /// trimming, no control characters.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        example = "warfarin"
+    )]
     pub name: String,
-    /// RxNorm concept id (RXCUI), 1–12 digits.
+    /// RxNorm concept id (RXCUI), 1–12 digits (blank counts as absent).
     #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,12}$", example = "11289")]
     pub rxnorm: Option<String>,
 }
 
@@ -44,26 +51,36 @@ impl From<MedicationDto> for Medication {
 pub struct PrescriptionRequestDto {
     /// The medication.
     pub medication: MedicationDto,
-    /// Dose, e.g. `5 mg`.
+    /// Dose, e.g. `5 mg`: 1 to 100 characters after trimming.
+    #[schema(max_length = 100, pattern = r"\S", example = "5 mg")]
     pub dose: String,
-    /// Route, e.g. `oral`.
+    /// Route, e.g. `oral`: 1 to 100 characters after trimming.
+    #[schema(max_length = 100, pattern = r"\S", example = "oral")]
     pub route: String,
-    /// Frequency, e.g. `once daily`.
+    /// Frequency, e.g. `once daily`: 1 to 100 characters after trimming.
+    #[schema(max_length = 100, pattern = r"\S", example = "once daily")]
     pub frequency: String,
     /// Course length in days (1–365), if bounded.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 365)]
     pub duration_days: Option<u32>,
     /// Units dispensed (1–10000).
+    #[schema(minimum = 1, maximum = 10000, example = 30)]
     pub quantity: u32,
     /// Refills allowed (0–12).
     #[serde(default)]
+    #[schema(maximum = 12)]
     pub refills: u32,
-    /// Instructions for the patient.
+    /// Instructions for the patient (at most 2000 characters after trimming; blank counts as
+    /// absent).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub instructions: Option<String>,
-    /// Why a contraindication is overridden (10–2000 characters). Without it a
-    /// contraindicated finding refuses the prescription (409).
+    /// Why a contraindication is overridden: 10 to 2000 characters after trimming (blank
+    /// counts as absent). Without it a contraindicated finding refuses the prescription
+    /// (409).
     #[serde(default)]
+    #[schema(min_length = 10, max_length = 2000, pattern = r"\S[\s\S]{8,}\S")]
     pub override_reason: Option<String>,
 }
 
@@ -95,8 +112,9 @@ pub struct CheckBody {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelPrescriptionBody {
-    /// At most 500 characters.
+    /// At most 500 characters after trimming (blank counts as absent).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub reason: Option<String>,
 }
 

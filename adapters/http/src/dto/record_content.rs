@@ -34,10 +34,16 @@ pub enum DiagnosisStatusDto {
 pub enum RecordContentDto {
     /// A diagnosis (ICD-10 code optional).
     Diagnosis {
-        /// ICD-10 code, e.g. `E11.9`.
+        /// ICD-10 code, e.g. `E11.9`: 1 to 32 letters, digits, `.` or `-`.
         #[serde(default)]
+        #[schema(pattern = r"^[A-Za-z0-9.-]{1,32}$", example = "E11.9")]
         code: Option<String>,
-        /// Human-readable description.
+        /// Human-readable description, not blank (at most 2000 characters).
+        #[schema(
+            max_length = 2000,
+            pattern = r"\S",
+            example = "Type 2 diabetes mellitus"
+        )]
         description: String,
         /// Active or resolved.
         status: DiagnosisStatusDto,
@@ -47,15 +53,18 @@ pub enum RecordContentDto {
     },
     /// A measurement (LOINC code optional).
     Observation {
-        /// LOINC code, e.g. `8480-6`.
+        /// LOINC code, e.g. `8480-6`: 1 to 32 letters, digits, `.` or `-`.
         #[serde(default)]
+        #[schema(pattern = r"^[A-Za-z0-9.-]{1,32}$", example = "8480-6")]
         code: Option<String>,
-        /// What was measured.
+        /// What was measured, not blank (at most 200 characters).
+        #[schema(max_length = 200, pattern = r"\S", example = "Systolic blood pressure")]
         name: String,
-        /// The value (number, string or structured).
+        /// The value (number, string or structured; not `null`), at most 20 000 bytes as JSON.
         value: serde_json::Value,
-        /// Unit, e.g. `mm[Hg]`.
+        /// Unit, e.g. `mm[Hg]`: when present, not blank (at most 32 characters).
         #[serde(default)]
+        #[schema(max_length = 32, pattern = r"\S", example = "mm[Hg]")]
         unit: Option<String>,
         /// When it was measured.
         #[serde(default)]
@@ -63,33 +72,46 @@ pub enum RecordContentDto {
     },
     /// An allergy or intolerance (feeds the prescription interaction check).
     Allergy {
-        /// The substance, e.g. `penicillin`.
+        /// The substance, e.g. `penicillin`: not blank (at most 200 characters).
+        #[schema(max_length = 200, pattern = r"\S", example = "penicillin")]
         substance: String,
-        /// The reaction, e.g. `hives`.
+        /// The reaction, e.g. `hives`: when present, not blank (at most 500 characters).
         #[serde(default)]
+        #[schema(max_length = 500, pattern = r"\S", example = "hives")]
         reaction: Option<String>,
         /// Severity.
         severity: AllergySeverityDto,
     },
     /// A clinical note.
     ClinicalNote {
-        /// Title.
+        /// Title, not blank (at most 200 characters).
+        #[schema(max_length = 200, pattern = r"\S")]
         title: String,
-        /// Body text.
+        /// Body text, not blank (at most 20 000 characters).
+        #[schema(max_length = 20000, pattern = r"\S")]
         text: String,
     },
     /// A reference to a document, e.g. an uploaded report.
     DocumentReference {
-        /// Title.
+        /// Title, not blank (at most 200 characters).
+        #[schema(max_length = 200, pattern = r"\S")]
         title: String,
-        /// The stored file's id, if the document lives in MedSync's file store.
+        /// The stored file's id, if the document lives in MedSync's file store: 1 to 255
+        /// visible ASCII characters.
         #[serde(default)]
+        #[schema(pattern = r"^[!-~]{1,255}$")]
         file_id: Option<String>,
-        /// MIME type.
+        /// MIME type, `type/subtype` (at most 127 characters), e.g. `application/pdf`.
         #[serde(default)]
+        #[schema(
+            max_length = 127,
+            pattern = r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$",
+            example = "application/pdf"
+        )]
         content_type: Option<String>,
-        /// Free-text description.
+        /// Free-text description: when present, not blank (at most 2000 characters).
         #[serde(default)]
+        #[schema(max_length = 2000, pattern = r"\S")]
         description: Option<String>,
     },
 }

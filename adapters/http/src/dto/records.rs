@@ -16,8 +16,10 @@ pub struct CreateRecordBody {
     /// The first version's content.
     #[serde(flatten)]
     pub content: RecordContentDto,
-    /// Why the record is created (at most 1000 characters).
+    /// Why the record is created (at most 1000 characters after trimming; blank counts as
+    /// absent).
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 
@@ -27,7 +29,8 @@ pub struct CreateRecordBody {
 pub struct AmendRecordBody {
     /// The new version's content.
     pub content: RecordContentDto,
-    /// Why (required, at most 1000 characters).
+    /// Why: 1 to 1000 characters after trimming.
+    #[schema(max_length = 1000, pattern = r"\S", example = "corrected the dose")]
     pub reason: String,
 }
 
@@ -35,9 +38,11 @@ pub struct AmendRecordBody {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestoreBody {
-    /// The version whose content becomes current.
+    /// The version whose content becomes current (an earlier one: not the current version).
+    #[schema(minimum = 1, example = 1)]
     pub version: u64,
-    /// Why (required).
+    /// Why: 1 to 1000 characters after trimming.
+    #[schema(max_length = 1000, pattern = r"\S", example = "amended in error")]
     pub reason: String,
 }
 
@@ -45,7 +50,12 @@ pub struct RestoreBody {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
-    /// 1 to 5000 characters.
+    /// 1 to 5000 characters after trimming.
+    #[schema(
+        max_length = 5000,
+        pattern = r"\S",
+        example = "Patient reports improvement."
+    )]
     pub text: String,
 }
 
@@ -220,6 +230,10 @@ impl From<RecordNote> for NoteDto {
 pub struct RecordListQuery {
     /// Only records of this kind (`diagnosis`, `observation`, `allergy`, `clinical_note`,
     /// `document_reference`).
+    #[param(
+        pattern = r"^(diagnosis|observation|allergy|clinical_note|document_reference)$",
+        example = "diagnosis"
+    )]
     pub kind: Option<String>,
 }
 
@@ -227,9 +241,11 @@ pub struct RecordListQuery {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DiffQuery {
-    /// The version to start from.
+    /// The version to start from (versions are numbered from 1).
+    #[param(minimum = 1, example = 1)]
     pub from: u64,
     /// The version to arrive at.
+    #[param(minimum = 1, example = 2)]
     pub to: u64,
 }
 

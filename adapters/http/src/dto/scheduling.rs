@@ -15,15 +15,43 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyRuleDto {
-    /// Day of the week: `monday` … `sunday`.
-    #[schema(example = "monday")]
+    /// Day of the week: `monday` … `sunday` (answers use these names; requests may also
+    /// capitalise them or use the three-letter forms `mon` … `sun`).
+    #[schema(value_type = WeekdayDto, example = "monday")]
     pub day: String,
-    /// Local start, `HH:MM`.
-    #[schema(example = "09:00")]
+    /// Local start, `HH:MM` (or `HH:MM:SS`), 24-hour clock.
+    #[schema(
+        pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        example = "09:00"
+    )]
     pub start: String,
-    /// Local end, `HH:MM` (after start; windows do not cross midnight).
-    #[schema(example = "17:00")]
+    /// Local end, `HH:MM` (or `HH:MM:SS`): after start (windows do not cross midnight), at
+    /// least one slot long, and not overlapping another rule of the same day.
+    #[schema(
+        pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        example = "17:00"
+    )]
     pub end: String,
+}
+
+/// A day of the week (`WeeklyRuleDto::day`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum WeekdayDto {
+    /// Monday.
+    Monday,
+    /// Tuesday.
+    Tuesday,
+    /// Wednesday.
+    Wednesday,
+    /// Thursday.
+    Thursday,
+    /// Friday.
+    Friday,
+    /// Saturday.
+    Saturday,
+    /// Sunday.
+    Sunday,
 }
 
 /// A period the doctor is unavailable.
@@ -32,7 +60,7 @@ pub struct WeeklyRuleDto {
 pub struct TimeOffDto {
     /// Start (inclusive).
     pub start: DateTime<Utc>,
-    /// End (exclusive).
+    /// End (exclusive), after `start`.
     pub end: DateTime<Utc>,
     /// Why, e.g. "conference".
     pub reason: Option<String>,
@@ -42,18 +70,26 @@ pub struct TimeOffDto {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AvailabilityBody {
-    /// IANA time zone of the weekly rules, e.g. `America/New_York`.
-    #[schema(example = "America/New_York")]
+    /// Time zone of the weekly rules: a name from the IANA tz database, e.g.
+    /// `America/New_York` (case-sensitive).
+    #[schema(
+        pattern = r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$",
+        example = "America/New_York"
+    )]
     pub timezone: String,
-    /// Weekly openings.
+    /// Weekly openings (at most 50).
+    #[schema(max_items = 50)]
     pub weekly: Vec<WeeklyRuleDto>,
     /// Slot length in minutes (5..=480).
+    #[schema(minimum = 5, maximum = 480, example = 30)]
     pub slot_minutes: u32,
     /// Minutes kept free after each appointment (0..=240, default 0).
     #[serde(default)]
+    #[schema(maximum = 240)]
     pub buffer_minutes: u32,
-    /// Time off.
+    /// Time off (at most 1000 periods).
     #[serde(default)]
+    #[schema(max_items = 1000)]
     pub exceptions: Vec<TimeOffDto>,
 }
 
@@ -203,13 +239,16 @@ impl From<Slot> for SlotDto {
     }
 }
 
-/// The range to search for free slots (at most 31 days).
+/// The range to search for free slots (at most 31 days by default; the embedder may
+/// configure another limit).
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SlotQuery {
     /// Range start (RFC 3339).
+    #[param(example = "2030-01-07T00:00:00Z")]
     pub from: DateTime<Utc>,
-    /// Range end (RFC 3339).
+    /// Range end (RFC 3339): after `from`, at most 31 days later by default.
+    #[param(example = "2030-01-14T00:00:00Z")]
     pub to: DateTime<Utc>,
 }
 
@@ -219,7 +258,7 @@ pub struct SlotQuery {
 pub struct DoctorQuery {
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
-    /// Page size (default 50, at most 500).
+    /// Page size (default 50); larger values are treated as 500, and 0 as 1.
     pub limit: Option<u32>,
 }
 
@@ -252,6 +291,50 @@ mod tests {
         assert_eq!(dto.timezone, "America/New_York");
         assert_eq!(dto.weekly[0].day, "monday");
         assert_eq!(dto.weekly[0].start, "09:00");
+    }
+
+    /// The shape documented for `timezone` (`^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$`) admits
+    /// every zone the server knows.
+    #[test]
+    fn every_zone_fits_the_documented_pattern() {
+        for tz in chrono_tz::TZ_VARIANTS {
+            let name = tz.name();
+            assert!(
+                name.split('/').all(|part| !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c))),
+                "{name}"
+            );
+        }
+    }
+
+    /// The documented day names and `HH:MM` times parse.
+    #[test]
+    fn documented_forms_parse() {
+        for day in [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ] {
+            let a = body("UTC", day, "00:00")
+                .into_core(UserId(Uuid::nil()))
+                .unwrap();
+            assert_eq!(day_name(a.weekly[0].day), day);
+        }
+        for lenient in ["Monday", "MON", "mon"] {
+            let a = body("UTC", lenient, "00:00")
+                .into_core(UserId(Uuid::nil()))
+                .unwrap();
+            assert_eq!(a.weekly[0].day, Weekday::Mon, "{lenient}");
+        }
+        for t in ["00:00", "09:30", "23:59", "07:15:30"] {
+            assert!(parse_time(t).is_some(), "{t}");
+        }
     }
 
     #[test]

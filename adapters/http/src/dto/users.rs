@@ -129,9 +129,16 @@ pub struct UserPatch {
     pub status: Option<UserStatusDto>,
     /// New role (never to or from `patient`).
     pub role: Option<RoleDto>,
-    /// New display name.
+    /// New display name: at most 200 characters after trimming, not blank, no control
+    /// characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: Option<String>,
-    /// New specialisation.
+    /// New specialisation (at most 100 characters).
+    #[schema(max_length = 100)]
     pub specialization: Option<String>,
 }
 
@@ -158,7 +165,7 @@ pub struct UserQuery {
     pub status: Option<UserStatusDto>,
     /// Rows to skip (default 0).
     pub offset: Option<u64>,
-    /// Page size (default 50, at most 500).
+    /// Page size (default 50); larger values are treated as 500, and 0 as 1.
     pub limit: Option<u32>,
 }
 
