@@ -70,8 +70,10 @@ async fn list(
 
 /// Books a pending hold; confirm it before `hold_expires_at`.
 #[utoipa::path(post, path = "/api/appointments", tag = "appointments", security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "Retry key: the same caller and key return the same appointment")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false,
+        pattern = r"^[!-~]{1,255}$",
+        description = "Retry key (1 to 255 visible ASCII characters): the same caller and key \
+            return the same appointment")),
     request_body = BookBody,
     responses(
         (status = 201, description = "Booked (pending)", body = AppointmentDto),
@@ -114,7 +116,9 @@ async fn read(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read, e.g. \"2\""),
+        ("If-Match" = Option<String>, Header, nullable = false,
+            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
     ),
     request_body = RescheduleBody,
     responses(
@@ -146,7 +150,9 @@ async fn reschedule(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read"),
+        ("If-Match" = Option<String>, Header, nullable = false,
+            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
         CancelQuery,
     ),
     request_body(content = Option<CancelBody>, description = "Optional reason"),
@@ -196,7 +202,9 @@ async fn act(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read"),
+        ("If-Match" = Option<String>, Header, nullable = false,
+            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
     ),
     responses(
         (status = 200, description = "Confirmed", body = AppointmentDto),
@@ -216,7 +224,9 @@ async fn confirm(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read"),
+        ("If-Match" = Option<String>, Header, nullable = false,
+            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
     ),
     responses(
         (status = 200, description = "Completed", body = AppointmentDto),
@@ -237,7 +247,9 @@ async fn complete(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read"),
+        ("If-Match" = Option<String>, Header, nullable = false,
+            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
     ),
     responses(
         (status = 200, description = "Marked no-show", body = AppointmentDto),

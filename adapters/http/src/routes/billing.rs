@@ -52,7 +52,8 @@ pub(crate) fn versioned(i: Invoice) -> Versioned<InvoiceDto> {
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "The doctor's user id"),
-        ("appointment_type" = String, Path, description = "e.g. `consultation`"),
+        ("appointment_type" = String, Path, pattern = r"^[A-Za-z0-9_-]{1,64}$",
+            description = "1 to 64 ASCII letters, digits, `_` or `-`, e.g. `consultation`"),
     ),
     request_body = FeeBody,
     responses(

@@ -99,7 +99,9 @@ async fn read(
 #[utoipa::path(put, path = "/api/patients/{id}", tag = "patients", security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Chart id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag read, e.g. \"3\""),
+        ("If-Match" = Option<String>, Header, nullable = false,
+            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"3\" (`*` or absent: no precondition)"),
     ),
     request_body = PatientDetailsDto,
     responses(

@@ -64,7 +64,7 @@ async fn history(
     security(("bearer" = [])),
     params(
         ("record_id" = Uuid, Path, description = "Record id"),
-        ("version" = u64, Path, description = "Version number, 1-based"),
+        ("version" = u64, Path, minimum = 1, description = "Version number, 1-based"),
     ),
     responses(
         (status = 200, description = "The version", body = RecordVersionDto,
@@ -114,7 +114,8 @@ async fn diff(
     security(("bearer" = [])),
     params(
         ("record_id" = Uuid, Path, description = "Record id"),
-        ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\" (required)"),
+        ("If-Match" = String, Header, pattern = r#"^("[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"3\" (required; `*` does not count)"),
     ),
     request_body = RestoreBody,
     responses(

@@ -115,7 +115,8 @@ async fn read(
 #[utoipa::path(put, path = "/api/emr/{record_id}", tag = "records", security(("bearer" = [])),
     params(
         ("record_id" = Uuid, Path, description = "Record id"),
-        ("If-Match" = String, Header, description = "The ETag read, e.g. \"3\" (required)"),
+        ("If-Match" = String, Header, pattern = r#"^("[0-9]{1,19}"|[0-9]{1,19})$"#,
+            description = "The ETag read, e.g. \"3\" (required; `*` does not count)"),
     ),
     request_body = AmendRecordBody,
     responses(
