@@ -2,7 +2,7 @@
 //!
 //! Every conditional write is a single method whose documentation states its contract and
 //! atomicity; check-then-act across two calls is a bug. Writes that change state take the
-//! [`AuditEvent`] that records them and must append it in the same atomic step, so a change is
+//! [`AuditEvent`](crate::audit::AuditEvent) that records them and must append it in the same atomic step, so a change is
 //! never stored without its audit entry. Backends prove their conformance by running
 //! [`crate::testkit`].
 

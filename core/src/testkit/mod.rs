@@ -1,7 +1,7 @@
 //! The shared conformance suite every storage backend runs (feature `testkit`).
 //!
-//! Each case is a generic async function over a fresh, empty [`Store`]; most drive the
-//! [`MedSync`] service so the store is exercised exactly as in production, and the races
+//! Each case is a generic async function over a fresh, empty [`Store`](crate::store::Store); most drive the
+//! [`MedSync`](crate::MedSync) service so the store is exercised exactly as in production, and the races
 //! hit the store from many tasks at once. A backend stamps every case into its tests with
 //! [`conformance_suite!`](crate::conformance_suite):
 //!
