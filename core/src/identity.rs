@@ -250,7 +250,7 @@ impl PatientDetails {
         }
         if let Some(addr) = &self.contact.address {
             v.check(
-                addr.len() <= 500,
+                addr.chars().count() <= 500,
                 "contact.address",
                 "must be at most 500 characters",
             );
@@ -275,4 +275,31 @@ pub fn validate_name(v: &mut Validator, field: &str, name: &str) {
         field,
         "must not contain control characters",
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn address_limit_counts_characters_not_bytes() {
+        let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        let with_address = |address: String| PatientDetails {
+            name: "Zoë Éluard".into(),
+            contact: Contact {
+                address: Some(address),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        // 500 two-byte characters (1000 bytes) are within the limit; 501 are not.
+        with_address("é".repeat(500)).validate(today).unwrap();
+        match with_address("é".repeat(501)).validate(today) {
+            Err(crate::Error::InvalidInput(errors)) => {
+                assert_eq!(errors.len(), 1);
+                assert_eq!(errors[0].field, "contact.address");
+            }
+            other => panic!("expected a field error, got {other:?}"),
+        }
+    }
 }

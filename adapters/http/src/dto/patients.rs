@@ -57,7 +57,7 @@ pub struct ContactDto {
     /// Phone number: 3 to 32 of digits, spaces and `+ - ( ) .`.
     #[schema(pattern = r"^[0-9 +().-]{3,32}$", example = "+1 555 0100")]
     pub phone: Option<String>,
-    /// Postal address, at most 500 bytes of UTF-8 (500 ASCII characters).
+    /// Postal address, at most 500 characters.
     #[schema(max_length = 500)]
     pub address: Option<String>,
 }
