@@ -11,7 +11,7 @@ use medsync_core::scheduling::{Appointment, AppointmentStatus, Availability};
 use medsync_core::store::{AppointmentFilter, BookOutcome, Page, ScheduleStore};
 use medsync_core::{Error, Result};
 
-use crate::index::{Holds, Timeline};
+use crate::index::{Block, Holds, Timeline};
 use crate::page::paginate;
 use crate::MemoryStore;
 
@@ -21,8 +21,9 @@ struct Calendar {
     /// Every appointment, as `[start, end)` (for listing).
     all: Timeline,
     /// Pending and confirmed appointments, as the owner's blocked interval (for collisions):
-    /// `[start, end + buffer)` for a doctor, `[start, end)` for a patient.
-    blocking: Timeline,
+    /// `[start, end + buffer)` for a doctor, `[start, end)` for a patient, with what decides
+    /// whether it still blocks.
+    blocking: Timeline<Block>,
     /// Pending holds by expiry.
     holds: Holds,
 }
@@ -88,16 +89,26 @@ impl Schedule {
     /// Adds `a` to every index its status calls for.
     fn index(&mut self, a: &Appointment) {
         let len = span(a.start, a.end);
-        self.all.insert(a.start, len, a.id);
+        self.all.insert(a.start, len, a.id, ());
         let doctor = self.by_doctor.entry(a.doctor_id).or_default();
         let patient = self.by_patient.entry(a.patient_id).or_default();
-        doctor.all.insert(a.start, len, a.id);
-        patient.all.insert(a.start, len, a.id);
+        doctor.all.insert(a.start, len, a.id, ());
+        patient.all.insert(a.start, len, a.id, ());
         if blocks(a.status) {
+            let live_until = match a.status {
+                AppointmentStatus::Pending => a.hold_expires_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
+                _ => DateTime::<Utc>::MAX_UTC,
+            };
+            let end = doctor_end(a);
+            let block = Block { end, live_until };
             doctor
                 .blocking
-                .insert(a.start, span(a.start, doctor_end(a)), a.id);
-            patient.blocking.insert(a.start, len, a.id);
+                .insert(a.start, span(a.start, end), a.id, block);
+            let block = Block {
+                end: a.end,
+                live_until,
+            };
+            patient.blocking.insert(a.start, len, a.id, block);
         }
         if let Some(h) = hold(a) {
             self.holds.insert(h, a.id);
@@ -196,44 +207,27 @@ impl Schedule {
     }
 
     /// `Conflict` naming the blocking appointment if another appointment active at `now`
-    /// collides with `next` on the doctor's or the patient's calendar.
+    /// collides with `next` on the doctor's or the patient's calendar. Decided from the
+    /// calendars' indexes alone.
     fn check_collisions(&self, next: &Appointment, now: DateTime<Utc>) -> Result<()> {
-        let active_other = |id: &AppointmentId| {
-            (*id != next.id)
-                .then(|| self.appointments.get(id))
-                .flatten()
-                .filter(|o| o.is_active(now))
+        let hit = |cal: Option<&Calendar>, end: DateTime<Utc>| {
+            cal.and_then(|cal| {
+                cal.blocking
+                    .live_overlapping(next.start, end, now)
+                    .find(|id| *id != next.id)
+            })
         };
-        if let Some(cal) = self.by_doctor.get(&next.doctor_id) {
-            let next_end = doctor_end(next);
-            let hit = cal
-                .blocking
-                .candidates(Some(next.start), Some(next_end))
-                .filter_map(|id| active_other(&id))
-                .find(|o| {
-                    o.doctor_id == next.doctor_id
-                        && next.start < doctor_end(o)
-                        && o.start < next_end
-                });
-            if let Some(o) = hit {
-                return Err(Error::conflict(
-                    "doctor is booked at that time",
-                    Some(o.id.to_string()),
-                ));
-            }
+        if let Some(id) = hit(self.by_doctor.get(&next.doctor_id), doctor_end(next)) {
+            return Err(Error::conflict(
+                "doctor is booked at that time",
+                Some(id.to_string()),
+            ));
         }
-        if let Some(cal) = self.by_patient.get(&next.patient_id) {
-            let hit = cal
-                .blocking
-                .candidates(Some(next.start), Some(next.end))
-                .filter_map(|id| active_other(&id))
-                .find(|o| next.collides_for_patient(o));
-            if let Some(o) = hit {
-                return Err(Error::conflict(
-                    "patient already has an appointment at that time",
-                    Some(o.id.to_string()),
-                ));
-            }
+        if let Some(id) = hit(self.by_patient.get(&next.patient_id), next.end) {
+            return Err(Error::conflict(
+                "patient already has an appointment at that time",
+                Some(id.to_string()),
+            ));
         }
         Ok(())
     }
@@ -351,9 +345,8 @@ impl Schedule {
             return Vec::new();
         };
         cal.blocking
-            .candidates(Some(from), Some(to))
+            .live_overlapping(from, to, now)
             .filter_map(|id| self.appointments.get(&id))
-            .filter(|a| a.is_active(now) && a.start < to && doctor_end(a) > from)
             .cloned()
             .collect()
     }
