@@ -89,9 +89,20 @@ async fn postgres(url: &str) -> Result<Backend, String> {
     let (tx, _) = tokio::sync::broadcast::channel(1024);
     let hub = tx.clone();
     let watcher = notifier.clone();
+    // Listening before the server accepts anything: a notification raised (by any process)
+    // once a WebSocket is open must reach it, from the first request on.
+    let first = watcher
+        .subscribe()
+        .await
+        .map_err(|e| format!("PostgreSQL: cannot LISTEN for notifications: {e}"))?;
     tokio::spawn(async move {
+        let mut current = Some(first);
         loop {
-            match watcher.subscribe().await {
+            let subscribed = match current.take() {
+                Some(sub) => Ok(sub),
+                None => watcher.subscribe().await,
+            };
+            match subscribed {
                 Ok(mut sub) => {
                     while let Some(n) = sub.recv().await {
                         let _ = hub.send(n);
@@ -126,10 +137,20 @@ async fn mongo(url: &str) -> Result<Backend, String> {
     let (tx, _) = tokio::sync::broadcast::channel(1024);
     let hub = tx.clone();
     let watcher = notifier.clone();
+    // The change stream is open before the server accepts anything (see `postgres`).
+    let first = watcher
+        .subscribe()
+        .await
+        .map_err(|e| format!("MongoDB: cannot open the notification change stream: {e}"))?;
     tokio::spawn(async move {
         use futures::StreamExt;
+        let mut current = Some(first);
         loop {
-            match watcher.subscribe().await {
+            let subscribed = match current.take() {
+                Some(stream) => Ok(stream),
+                None => watcher.subscribe().await,
+            };
+            match subscribed {
                 Ok(mut stream) => {
                     while let Some(item) = stream.next().await {
                         match item {
