@@ -1,4 +1,8 @@
-//! The `medsync-server` binary, run as a process.
+//! The `medsync-server` binary, run as a process. Live notifications between two processes
+//! on one database are in [`cross_process`].
+
+#[path = "binary/cross_process.rs"]
+mod cross_process;
 
 use std::process::Stdio;
 use std::time::Duration;

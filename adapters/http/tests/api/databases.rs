@@ -1,6 +1,9 @@
 //! The HTTP API over the real database backends: the journey and the booking race, once
-//! over PostgreSQL and once over MongoDB. Each test skips (prints "skipped") when its
-//! database is not configured (`DATABASE_URL` / `MONGODB_URL`), except under CI.
+//! over PostgreSQL and once over MongoDB, and (in [`live`]) live notifications pushed across
+//! two servers sharing one database. Each test skips (prints "skipped") when its database is
+//! not configured (`DATABASE_URL` / `MONGODB_URL`), except under CI.
+
+mod live;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -13,7 +16,8 @@ use medsync_core::clock::{Clock as _, ManualClock};
 use medsync_core::notify::Notifier;
 use medsync_core::store::{FileStore, Store};
 use medsync_core::MedSync;
-use medsync_http::{live, AppState, BlockingHasher, HttpConfig, RateLimitConfig};
+use medsync_http::live::{self as live_source, LiveNotifications};
+use medsync_http::{AppState, BlockingHasher, HttpConfig, RateLimitConfig};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -24,6 +28,7 @@ const ADMIN_EMAIL: &str = "admin@clinic.example";
 /// A running server over one backend.
 struct Server {
     base: String,
+    addr: SocketAddr,
     client: reqwest::Client,
     clock: Arc<ManualClock>,
 }
@@ -41,17 +46,33 @@ struct Account {
     token: String,
 }
 
-/// Starts the router over `store` (also its file store) with `notifier`, a manual clock and
-/// a bootstrapped admin.
+/// A manual clock at the current second.
+fn new_clock() -> Arc<ManualClock> {
+    let now = Utc::now();
+    Arc::new(ManualClock::new(
+        now - Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos())),
+    ))
+}
+
+/// Starts the router over `store` (also its file store) with `notifier`, a manual clock, a
+/// bootstrapped admin and no live notifications.
 async fn start(
     store: Arc<dyn Store>,
     files: Arc<dyn FileStore>,
     notifier: Arc<dyn Notifier>,
 ) -> Server {
-    let now = Utc::now();
-    let clock = Arc::new(ManualClock::new(
-        now - Duration::nanoseconds(i64::from(now.timestamp_subsec_nanos())),
-    ));
+    start_with(store, files, notifier, live_source::none(), new_clock()).await
+}
+
+/// Starts the router over `store` with `notifier`, WebSockets fed by `live`, `clock` and a
+/// bootstrapped admin (kept if the database already has it).
+async fn start_with(
+    store: Arc<dyn Store>,
+    files: Arc<dyn FileStore>,
+    notifier: Arc<dyn Notifier>,
+    live: Arc<dyn LiveNotifications>,
+    clock: Arc<ManualClock>,
+) -> Server {
     let hasher = BlockingHasher::new(Argon2Hasher::with_params(1024, 1, 1).expect("params"));
     let svc = MedSync::builder(store, SECRET.to_vec())
         .notifier(notifier)
@@ -67,7 +88,7 @@ async fn start(
         rate_limit: RateLimitConfig::disabled(),
         ..HttpConfig::default()
     };
-    let state = AppState::new(svc, live::none(), config);
+    let state = AppState::new(svc, live, config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -78,6 +99,7 @@ async fn start(
     });
     Server {
         base: format!("http://{addr}"),
+        addr,
         client: reqwest::Client::new(),
         clock,
     }
