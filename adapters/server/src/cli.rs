@@ -78,6 +78,12 @@ pub struct Args {
     #[arg(long)]
     pub seed_demo: bool,
 
+    /// Development only (needs --dev): book N appointments at start, through the service
+    /// (audit and notifications included), for load and memory tests (scripts/loadtest).
+    /// Expects a fresh store.
+    #[arg(long, value_name = "N")]
+    pub seed_appointments: Option<u64>,
+
     /// Seconds between sweeps that expire lapsed appointment holds.
     #[arg(long, env = "MEDSYNC_EXPIRE_HOLDS_EVERY_SECS", default_value_t = 30)]
     pub expire_holds_every_secs: u64,
@@ -103,5 +109,8 @@ mod tests {
         assert_eq!(a.bind.port(), 9000);
         assert_eq!(a.cors_origins.len(), 2);
         assert!(Args::try_parse_from(["medsync-server", "--bind", "nowhere"]).is_err());
+        let a = Args::try_parse_from(["medsync-server", "--dev", "--seed-appointments", "1000"])
+            .unwrap();
+        assert_eq!(a.seed_appointments, Some(1000));
     }
 }

@@ -39,6 +39,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
+    if args.seed_appointments.is_some() && !args.dev {
+        return Err("--seed-appointments is for development only; add --dev".into());
+    }
     let secret = jwt_secret(args.dev)?;
     let backend = backend::open(args.database_url.as_deref()).await?;
     tracing::info!(backend = backend.name, "storage ready");
@@ -63,6 +66,21 @@ async fn run(args: Args) -> Result<(), String> {
         for l in logins {
             println!("  {:<8} {:<16} {}", l.role.as_str(), l.name, l.email);
         }
+    }
+
+    if let Some(n) = args.seed_appointments {
+        let started = std::time::Instant::now();
+        let admin = admin.as_ref().map(|(e, p)| (e.as_str(), p.as_str()));
+        let seeded = seed::seed_appointments(&svc, admin, n)
+            .await
+            .map_err(|e| format!("cannot seed appointments: {e}"))?;
+        println!(
+            "seeded {} appointments (doctors: {}, patients: {}) in {:.1} s",
+            seeded.appointments,
+            seeded.doctors,
+            seeded.patients,
+            started.elapsed().as_secs_f64()
+        );
     }
 
     let state = AppState::new(svc.clone(), backend.live.clone(), http_config(&args));
