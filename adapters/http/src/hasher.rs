@@ -1,70 +1,111 @@
-//! Password hashing off the async runtime.
+//! Password hashing off the async runtime, on a small pool of dedicated threads.
 
-use std::sync::Arc;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 use medsync_core::auth::{Argon2Hasher, PasswordHasher};
 use medsync_core::identity::PasswordHash;
 use medsync_core::{Error, Result};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
+
+/// A unit of hashing work for a pool thread.
+type Job = Box<dyn FnOnce(&Argon2Hasher) + Send>;
 
 /// A [`PasswordHasher`] that runs [`Argon2Hasher`]'s (deliberately slow) synchronous work
-/// (`hash_sync`, `verify_sync`, `verify_dummy_sync`) on Tokio's blocking pool, at most
-/// `permits` at a time, so argon2 never stalls the async workers and a login flood cannot
-/// occupy every blocking thread. Must be used inside a Tokio runtime.
+/// (`hash_sync`, `verify_sync`, `verify_dummy_sync`) on a fixed pool of dedicated threads
+/// (`medsync-argon2-N`), queueing the rest, so argon2 never stalls the async workers and a
+/// login flood cannot take more than the pool's cores.
+///
+/// A fixed pool rather than Tokio's blocking pool also bounds memory: each argon2 call
+/// allocates its whole memory cost (19 MiB with the OWASP parameters), and the allocator keeps
+/// such blocks per thread, so spreading hashes over an elastic set of blocking threads left
+/// hundreds of megabytes resident after a burst of logins. The pool's threads stop when the
+/// last clone of the hasher is dropped.
 #[derive(Clone)]
 pub struct BlockingHasher {
-    inner: Arc<Argon2Hasher>,
-    permits: Arc<Semaphore>,
+    jobs: Sender<Job>,
+    threads: usize,
 }
 
 impl std::fmt::Debug for BlockingHasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlockingHasher")
-            .field("inner", &self.inner)
-            .field("available_permits", &self.permits.available_permits())
-            .finish()
+            .field("threads", &self.threads)
+            .finish_non_exhaustive()
     }
 }
 
 /// Half of `cpus`, at least one.
-fn default_permits(cpus: usize) -> usize {
+fn default_threads(cpus: usize) -> usize {
     (cpus / 2).max(1)
 }
 
 impl BlockingHasher {
-    /// Wraps `inner`, allowing half as many concurrent hashes as there are CPUs (at least
-    /// one), so that a login flood can never take every core from the other endpoints: with
-    /// all CPUs allowed, listing and booking latency under saturated logins was 2.3–3× its
-    /// idle value on a 2-core machine. Use [`BlockingHasher::with_permits`] to choose.
+    /// Wraps `inner` with half as many threads as there are CPUs (at least one), so that a
+    /// login flood can never take every core from the other endpoints: with every CPU
+    /// allowed, listing and booking p99 under saturated logins was 2.3–3× its idle value on a
+    /// 2-core machine (1.0–1.8× with half). Use [`BlockingHasher::with_threads`] to choose.
     pub fn new(inner: Argon2Hasher) -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        Self::with_permits(inner, default_permits(cpus))
+        Self::with_threads(inner, default_threads(cpus))
     }
 
-    /// Wraps `inner`, allowing at most `permits` (at least 1) concurrent hashes.
-    pub fn with_permits(inner: Argon2Hasher, permits: usize) -> Self {
-        Self {
-            inner: Arc::new(inner),
-            permits: Arc::new(Semaphore::new(permits.max(1))),
+    /// Wraps `inner` with a pool of `threads` (at least 1) hashing threads.
+    ///
+    /// # Panics
+    /// If the operating system refuses to start a thread.
+    pub fn with_threads(inner: Argon2Hasher, threads: usize) -> Self {
+        let threads = threads.max(1);
+        let inner = Arc::new(inner);
+        let (jobs, queue) = channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let (inner, queue) = (Arc::clone(&inner), Arc::clone(&queue));
+            std::thread::Builder::new()
+                .name(format!("medsync-argon2-{n}"))
+                .spawn(move || work_loop(&inner, &queue))
+                .expect("the OS starts a password hashing thread");
         }
+        Self { jobs, threads }
     }
 
-    /// Runs `work` with the inner hasher on the blocking pool, behind a permit.
+    /// Runs `work` with the inner hasher on a pool thread and waits for its result.
     async fn run<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Argon2Hasher) -> T + Send + 'static,
     {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|e| Error::backend("password hasher is shut down", e))?;
-        let inner = Arc::clone(&self.inner);
-        tokio::task::spawn_blocking(move || work(&inner))
+        let (done, result) = oneshot::channel();
+        let job: Job = Box::new(move |h| {
+            // The caller may have gone away (request cancelled): nothing to tell then.
+            let _ = done.send(work(h));
+        });
+        if self.jobs.send(job).is_err() {
+            return Err(Error::Backend {
+                message: "password hashing threads have stopped".into(),
+                source: None,
+            });
+        }
+        result
             .await
             .map_err(|e| Error::backend("password hashing task failed", e))
+    }
+}
+
+/// A pool thread: takes jobs until every sender is gone. A panicking job is contained (its
+/// caller sees an error) and the thread carries on.
+fn work_loop(inner: &Argon2Hasher, queue: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = {
+            let queue = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue.recv()
+        };
+        let Ok(job) = job else { return };
+        if catch_unwind(AssertUnwindSafe(|| job(inner))).is_err() {
+            tracing::error!("a password hashing job panicked");
+        }
     }
 }
 
@@ -92,37 +133,58 @@ impl PasswordHasher for BlockingHasher {
 mod tests {
     use super::*;
 
+    fn cheap() -> Argon2Hasher {
+        Argon2Hasher::with_params(1024, 1, 1).unwrap()
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn hashes_and_verifies_on_the_blocking_pool() {
-        let h = BlockingHasher::with_permits(Argon2Hasher::with_params(1024, 1, 1).unwrap(), 1);
+    async fn hashes_and_verifies_on_the_pool() {
+        let h = BlockingHasher::with_threads(cheap(), 1);
         let hash = h.hash("a long enough password").await.unwrap();
         assert!(hash.0.starts_with("$argon2id$"));
         assert!(h.verify("a long enough password", &hash).await.unwrap());
         assert!(!h.verify("another password here", &hash).await.unwrap());
         h.verify_dummy("whatever").await;
-        assert_eq!(h.permits.available_permits(), 1);
     }
 
     #[test]
     fn by_default_hashing_leaves_half_the_cores_to_other_requests() {
-        assert_eq!(default_permits(1), 1);
-        assert_eq!(default_permits(2), 1);
-        assert_eq!(default_permits(3), 1);
-        assert_eq!(default_permits(16), 8);
+        assert_eq!(default_threads(1), 1);
+        assert_eq!(default_threads(2), 1);
+        assert_eq!(default_threads(3), 1);
+        assert_eq!(default_threads(16), 8);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn concurrent_hashes_share_bounded_permits() {
-        let h = BlockingHasher::with_permits(Argon2Hasher::with_params(1024, 1, 1).unwrap(), 2);
-        let tasks: Vec<_> = (0..8)
+    async fn concurrent_hashes_queue_on_the_fixed_threads() {
+        let h = BlockingHasher::with_threads(cheap(), 2);
+        let tasks: Vec<_> = (0..16)
             .map(|i| {
                 let h = h.clone();
-                tokio::spawn(async move { h.hash(&format!("password number {i}")).await })
+                tokio::spawn(async move {
+                    let hash = h.hash(&format!("password number {i}")).await?;
+                    let thread = h
+                        .run(|_| std::thread::current().name().map(str::to_owned))
+                        .await?;
+                    Ok::<_, Error>((hash, thread))
+                })
             })
             .collect();
+        let mut threads = std::collections::BTreeSet::new();
         for t in tasks {
-            assert!(t.await.unwrap().is_ok());
+            let (hash, thread) = t.await.unwrap().unwrap();
+            assert!(hash.0.starts_with("$argon2id$"));
+            threads.insert(thread.expect("pool threads are named"));
         }
-        assert_eq!(h.permits.available_permits(), 2);
+        assert!(threads.len() <= 2, "{threads:?}");
+        assert!(threads.iter().all(|t| t.starts_with("medsync-argon2-")));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_job_is_an_error_and_the_pool_survives() {
+        let h = BlockingHasher::with_threads(cheap(), 1);
+        let r: Result<()> = h.run(|_| panic!("boom")).await;
+        assert!(matches!(r, Err(Error::Backend { .. })), "{r:?}");
+        assert!(h.hash("a long enough password").await.is_ok());
     }
 }
