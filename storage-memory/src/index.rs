@@ -138,6 +138,11 @@ impl Holds {
         self.0.remove(&(expires_at, id));
     }
 
+    /// Whether there are no holds.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The holds with `expires_at <= now`, soonest first.
     pub(crate) fn lapsed(&self, now: DateTime<Utc>) -> Vec<AppointmentId> {
         self.0.range(..=max_key(now)).map(|(_, id)| *id).collect()

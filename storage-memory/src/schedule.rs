@@ -43,6 +43,9 @@ pub(crate) struct Schedule {
     idempotency: HashMap<(UserId, String), AppointmentId>,
     /// doctor → chart → how many of their appointments are confirmed, completed or no-show.
     care_links: HashMap<UserId, HashMap<PatientId, u64>>,
+    /// (doctor, chart) → their pending holds by expiry, so [`Schedule::treats`] never walks
+    /// a chart's other holds.
+    held_links: HashMap<(UserId, PatientId), Holds>,
 }
 
 /// End of the doctor's blocked interval, saturating instead of overflowing.
@@ -114,6 +117,10 @@ impl Schedule {
             self.holds.insert(h, a.id);
             doctor.holds.insert(h, a.id);
             patient.holds.insert(h, a.id);
+            self.held_links
+                .entry((a.doctor_id, a.patient_id))
+                .or_default()
+                .insert(h, a.id);
         }
         if links_care(a.status) {
             *self
@@ -130,6 +137,13 @@ impl Schedule {
         self.all.remove(a.start, a.id);
         if let Some(h) = hold(a) {
             self.holds.remove(h, a.id);
+            let pair = (a.doctor_id, a.patient_id);
+            if let Some(held) = self.held_links.get_mut(&pair) {
+                held.remove(h, a.id);
+                if held.is_empty() {
+                    self.held_links.remove(&pair);
+                }
+            }
         }
         for cal in [
             self.by_doctor.get_mut(&a.doctor_id),
@@ -359,13 +373,10 @@ impl Schedule {
             .get(&doctor)
             .is_some_and(|m| m.contains_key(&patient));
         linked
-            || self.by_patient.get(&patient).is_some_and(|cal| {
-                cal.holds.live(now).any(|id| {
-                    self.appointments
-                        .get(&id)
-                        .is_some_and(|a| a.doctor_id == doctor)
-                })
-            })
+            || self
+                .held_links
+                .get(&(doctor, patient))
+                .is_some_and(|held| held.live(now).next().is_some())
     }
 
     /// The charts `doctor` [`Schedule::treats`] at `now`.
@@ -624,6 +635,27 @@ mod tests {
             assert_eq!(a.updated_at, now);
         }
         assert_eq!(s.expire_holds(at(23, 0)).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_live_hold_links_only_its_own_doctor_and_chart() {
+        let s = MemoryStore::new();
+        let p = pid(1);
+        // Many holds of the chart with other doctors, one with doctor 1.
+        for n in 0..50u128 {
+            let start = at(10, 0) + Duration::minutes(15 * n as i64);
+            book(&s, &held(10 + n, uid(100 + n), p, start, 15, at(9, 0))).await;
+        }
+        book(&s, &held(1, uid(1), p, at(9, 0), 30, at(8, 30))).await;
+        let st = s.lock();
+        assert!(st.schedule.treats(uid(1), p, at(8, 0)));
+        assert!(!st.schedule.treats(uid(2), p, at(8, 0)));
+        assert!(!st.schedule.treats(uid(1), pid(2), at(8, 0)));
+        // Once the hold lapses the link is gone.
+        assert!(!st.schedule.treats(uid(1), p, at(8, 30)));
+        drop(st);
+        assert_eq!(s.expire_holds(at(9, 0)).await.unwrap(), 51);
+        assert!(s.lock().schedule.held_links.is_empty());
     }
 
     #[tokio::test]
