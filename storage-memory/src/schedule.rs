@@ -647,13 +647,14 @@ mod tests {
             book(&s, &held(10 + n, uid(100 + n), p, start, 15, at(9, 0))).await;
         }
         book(&s, &held(1, uid(1), p, at(9, 0), 30, at(8, 30))).await;
-        let st = s.lock();
-        assert!(st.schedule.treats(uid(1), p, at(8, 0)));
-        assert!(!st.schedule.treats(uid(2), p, at(8, 0)));
-        assert!(!st.schedule.treats(uid(1), pid(2), at(8, 0)));
-        // Once the hold lapses the link is gone.
-        assert!(!st.schedule.treats(uid(1), p, at(8, 30)));
-        drop(st);
+        {
+            let st = s.lock();
+            assert!(st.schedule.treats(uid(1), p, at(8, 0)));
+            assert!(!st.schedule.treats(uid(2), p, at(8, 0)));
+            assert!(!st.schedule.treats(uid(1), pid(2), at(8, 0)));
+            // Once the hold lapses the link is gone.
+            assert!(!st.schedule.treats(uid(1), p, at(8, 30)));
+        }
         assert_eq!(s.expire_holds(at(9, 0)).await.unwrap(), 51);
         assert!(s.lock().schedule.held_links.is_empty());
     }
