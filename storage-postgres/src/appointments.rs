@@ -91,10 +91,14 @@ pub(crate) fn appointments(rows: Vec<AppointmentRow>) -> Result<Vec<Appointment>
         .collect()
 }
 
-type RowQuery<'q> = QueryAs<'q, Postgres, AppointmentRow, PgArguments>;
+type RowQuery<'q, O> = QueryAs<'q, Postgres, O, PgArguments>;
 
 /// Binds `a` as `$1 … $19` in [`COLUMNS`] order, with `version` as the stored version.
-pub(crate) fn bind<'q>(q: RowQuery<'q>, a: &'q Appointment, version: u64) -> Result<RowQuery<'q>> {
+pub(crate) fn bind<'q, O>(
+    q: RowQuery<'q, O>,
+    a: &'q Appointment,
+    version: u64,
+) -> Result<RowQuery<'q, O>> {
     let c = a.cancellation.as_ref();
     Ok(q.bind(a.id.0)
         .bind(a.doctor_id.0)
@@ -140,8 +144,7 @@ pub(crate) async fn lock_calendars(
     doctor: UserId,
     patient: PatientId,
 ) -> Result<()> {
-    let (d, p) = (calendar_key(1, doctor.0), calendar_key(2, patient.0));
-    let (first, second) = (d.min(p), d.max(p));
+    let (first, second) = calendar_keys(doctor, patient);
     // Target-list expressions are evaluated left to right: the order above holds.
     sqlx::query("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)")
         .bind(first)
@@ -150,6 +153,19 @@ pub(crate) async fn lock_calendars(
         .await
         .db("lock the calendars")?;
     Ok(())
+}
+
+/// [`lock_calendars`] as a statement with literal keys, for a script that sends it with
+/// other statements in one round trip (`BEGIN; …`).
+pub(crate) fn lock_calendars_sql(doctor: UserId, patient: PatientId) -> String {
+    let (first, second) = calendar_keys(doctor, patient);
+    format!("SELECT pg_advisory_xact_lock({first}), pg_advisory_xact_lock({second})")
+}
+
+/// The advisory-lock keys of the doctor's and the patient's calendars, ascending.
+fn calendar_keys(doctor: UserId, patient: PatientId) -> (i64, i64) {
+    let (d, p) = (calendar_key(1, doctor.0), calendar_key(2, patient.0));
+    (d.min(p), d.max(p))
 }
 
 /// Marks every pending hold of `doctor` or `patient` lapsed at `now` as expired (version + 1),
@@ -192,10 +208,11 @@ pub(crate) async fn expire_lapsed_of(
     Ok(done.rows_affected())
 }
 
-/// After an exclusion violation on `constraint` by `a`: the `Conflict` naming the active
-/// appointment that blocks it (found with a fresh snapshot: the constraint waited for the
-/// blocker's transaction to commit). `None` if no blocker is visible any more (it was
-/// cancelled meanwhile), in which case the caller may try again.
+/// After an exclusion violation on `constraint` by `a` (or an insert of `a` that did nothing
+/// on a conflict): the `Conflict` naming the active appointment that blocks it under that
+/// constraint (found with a fresh snapshot: the constraint waited for the blocker's
+/// transaction to commit). `None` if no such blocker is visible (any more: it was cancelled
+/// meanwhile), in which case the caller may try again.
 pub(crate) async fn blocking_conflict(
     conn: &mut PgConnection,
     constraint: &str,

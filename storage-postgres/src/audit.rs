@@ -1,17 +1,22 @@
 //! The hash-chained audit log: appending inside a caller's transaction, and reading chains.
 //!
 //! The log is split into [`AUDIT_CHAINS`] independent chains, each with a head row in
-//! `audit_heads`. An append is one statement that bumps its chain's head (which row-locks it),
-//! computes the link hash and inserts the entry; callers run it as the last statement before
-//! `COMMIT`, so the lock is held for one round trip and writers on other chains never wait.
+//! `audit_heads`. An append bumps its chain's head (which row-locks it), computes the link
+//! hash and inserts the entry, all in one statement ([`append_ctes`]); callers run it as the
+//! last statement before `COMMIT` — alone, or as CTEs of the statement making the audited
+//! change — so the lock is held for one round trip and writers on other chains never wait.
 //! Chart events spread over chains 1–15 by chart; events about no chart share chain 0
 //! ([`chain_for`]).
+
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use medsync_core::audit::{chain, AuditEntry, AuditEvent};
 use medsync_core::store::{AuditFilter, AuditStore, Page};
 use medsync_core::{Error, Result};
-use sqlx::{PgConnection, QueryBuilder};
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use crate::convert::{from_json, limit_offset, to_json, to_u32, to_u64};
 use crate::errors::DbResultExt;
@@ -37,56 +42,126 @@ pub(crate) fn chain_for(event: &AuditEvent) -> u32 {
     1 + (z % u64::from(AUDIT_CHAINS - 1)) as u32
 }
 
-/// One append, in one statement: bump the chain's head (row-locking it until `COMMIT`),
-/// link the entry to the head's previous hash with the exact bytes of
+/// The two CTEs of an append: `audit_head` bumps the chain's head (row-locking it until
+/// `COMMIT`) and links the entry to the head's previous hash with the exact bytes of
 /// [`chain::link`] — `sha256("medsync-audit-v1" ‖ prev_hash ‖ chain (4 bytes, big-endian) ‖
-/// seq (8 bytes, big-endian) ‖ canonical JSON of the event)` — and insert it.
-const APPEND: &str = "WITH head AS ( \
-         UPDATE audit_heads SET seq = seq + 1, prev_hash = hash, \
-             hash = encode(sha256('medsync-audit-v1'::bytea || convert_to(hash, 'UTF8') \
-                                  || int4send(chain) || int8send(seq + 1) || $2::bytea), 'hex') \
-         WHERE chain = $1 \
-         RETURNING seq, prev_hash, hash) \
-     INSERT INTO audit_log (chain, seq, event, at, prev_hash, hash) \
-     SELECT $1, seq, $3, ($3 ->> 'at')::timestamptz, prev_hash, hash FROM head \
-     RETURNING seq, prev_hash, hash";
+/// seq (8 bytes, big-endian) ‖ canonical JSON of the event)`; `audit_entry` inserts it.
+///
+/// `$<first>` is the chain, `$<first + 1>` the canonical bytes, `$<first + 2>` the event as
+/// jsonb ([`Pending::bind`]). With `guard`, the append happens only if the CTE of that name
+/// yields a row (e.g. the booking that was inserted). The statement's result may read
+/// `audit_head`'s `seq, prev_hash, hash` for [`Pending::entry`].
+pub(crate) fn append_ctes(first: usize, guard: Option<&str>) -> String {
+    let (chain, canonical, json) = (first, first + 1, first + 2);
+    let guard = guard.map_or_else(String::new, |g| format!(" AND EXISTS (SELECT 1 FROM {g})"));
+    format!(
+        "audit_head AS ( \
+           UPDATE audit_heads SET seq = seq + 1, prev_hash = hash, \
+               hash = encode(sha256('medsync-audit-v1'::bytea || convert_to(hash, 'UTF8') \
+                                    || int4send(chain) || int8send(seq + 1) \
+                                    || ${canonical}::bytea), 'hex') \
+           WHERE chain = ${chain}{guard} \
+           RETURNING seq, prev_hash, hash), \
+         audit_entry AS ( \
+           INSERT INTO audit_log (chain, seq, event, at, prev_hash, hash) \
+           SELECT ${chain}, seq, ${json}, (${json} ->> 'at')::timestamptz, prev_hash, hash \
+           FROM audit_head)"
+    )
+}
+
+/// One append, in one statement (see [`append_ctes`]).
+static APPEND: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH {} SELECT seq, prev_hash, hash FROM audit_head",
+        append_ctes(1, None)
+    )
+});
+
+/// An event about to be appended: its chain and the values [`append_ctes`] binds.
+pub(crate) struct Pending<'e> {
+    event: &'e AuditEvent,
+    chain: u32,
+    chain_db: i32,
+    /// The canonical bytes `chain::link` hashes.
+    canonical: Vec<u8>,
+    /// The same event as jsonb, for reading back.
+    json: serde_json::Value,
+}
+
+impl<'e> Pending<'e> {
+    /// Prepares `event` for its chain ([`chain_for`]).
+    pub(crate) fn new(event: &'e AuditEvent) -> Result<Self> {
+        let chain = chain_for(event);
+        let chain_db = i32::try_from(chain).map_err(|_| Error::invalid("chain", "out of range"))?;
+        let canonical = serde_json::to_vec(event)
+            .map_err(|e| Error::backend("could not serialise an event", e))?;
+        Ok(Self {
+            event,
+            chain,
+            chain_db,
+            canonical,
+            json: to_json(event)?,
+        })
+    }
+
+    /// Binds the chain, the canonical bytes and the jsonb, in [`append_ctes`]' order.
+    pub(crate) fn bind<'q, O>(
+        &'q self,
+        q: QueryAs<'q, Postgres, O, PgArguments>,
+    ) -> QueryAs<'q, Postgres, O, PgArguments> {
+        q.bind(self.chain_db)
+            .bind(self.canonical.as_slice())
+            .bind(&self.json)
+    }
+
+    /// The stored entry, from `audit_head`'s `seq, prev_hash, hash` (all `None`: the chain
+    /// has no head row). Fails — and the caller's transaction must roll back — unless the
+    /// hash the database computed is the one verification will recompute.
+    pub(crate) fn entry(
+        &self,
+        seq: Option<i64>,
+        prev_hash: Option<String>,
+        hash: Option<String>,
+    ) -> Result<AuditEntry> {
+        let (Some(seq), Some(prev_hash), Some(hash)) = (seq, prev_hash, hash) else {
+            return Err(Error::Backend {
+                message: format!(
+                    "audit chain {} has no head row (are the migrations applied?)",
+                    self.chain
+                ),
+                source: None,
+            });
+        };
+        let seq = to_u64(seq, "audit seq")?;
+        if chain::link(&prev_hash, self.chain, seq, self.event) != hash {
+            return Err(Error::Backend {
+                message: "the database computed an audit hash that does not verify".into(),
+                source: None,
+            });
+        }
+        Ok(AuditEntry {
+            chain: self.chain,
+            seq,
+            event: self.event.clone(),
+            prev_hash,
+            hash,
+        })
+    }
+}
 
 /// Appends `event` inside the caller's transaction. Call it last, right before `COMMIT`: the
 /// chain's head stays locked until then.
 pub(crate) async fn append(conn: &mut PgConnection, event: &AuditEvent) -> Result<AuditEntry> {
-    const WHAT: &str = "append to the audit log";
-    let chain = chain_for(event);
-    let chain_db = i32::try_from(chain).map_err(|_| Error::invalid("chain", "out of range"))?;
-    // The canonical bytes `chain::link` hashes, and the same event as jsonb for reading back.
-    let canonical =
-        serde_json::to_vec(event).map_err(|e| Error::backend("could not serialise an event", e))?;
-    let stored: Option<(i64, String, String)> = sqlx::query_as(APPEND)
-        .bind(chain_db)
-        .bind(canonical)
-        .bind(to_json(event)?)
+    let pending = Pending::new(event)?;
+    let stored: Option<(i64, String, String)> = pending
+        .bind(sqlx::query_as(&APPEND))
         .fetch_optional(&mut *conn)
         .await
-        .db(WHAT)?;
-    let (seq, prev_hash, hash) = stored.ok_or_else(|| Error::Backend {
-        message: format!("audit chain {chain} has no head row (are the migrations applied?)"),
-        source: None,
-    })?;
-    let seq = to_u64(seq, "audit seq")?;
-    // The database computed the link; make sure it is the one verification will recompute
-    // (the transaction rolls back otherwise).
-    if chain::link(&prev_hash, chain, seq, event) != hash {
-        return Err(Error::Backend {
-            message: "the database computed an audit hash that does not verify".into(),
-            source: None,
-        });
+        .db("append to the audit log")?;
+    match stored {
+        Some((seq, prev_hash, hash)) => pending.entry(Some(seq), Some(prev_hash), Some(hash)),
+        None => pending.entry(None, None, None),
     }
-    Ok(AuditEntry {
-        chain,
-        seq,
-        event: event.clone(),
-        prev_hash,
-        hash,
-    })
 }
 
 /// An `audit_log` row.

@@ -4,9 +4,13 @@
 //! Booking and rescheduling rely on the exclusion constraints, not on a prior read: the
 //! transaction takes the advisory locks of the doctor's and the patient's calendars (which
 //! only queue writers that could collide, see [`lock_calendars`]), expires their lapsed
-//! holds, then writes under a savepoint. An exclusion violation rolls back to the savepoint,
-//! looks up the appointment that blocks (the constraint waited for its transaction to commit,
-//! so a fresh snapshot sees it) and fails with `Conflict { blocking: Some(id) }`.
+//! holds, then writes. A booking is four round trips: `BEGIN` with the locks, the expiry, one
+//! statement that inserts the appointment and appends its audit entry, `COMMIT`. The insert
+//! does nothing on a conflict (`ON CONFLICT DO NOTHING` arbitrates the exclusion
+//! constraints too); the booking then looks up what blocks it (the constraint waited for the
+//! blocker's transaction to commit, so a fresh snapshot sees it) and fails with
+//! `Conflict { blocking: Some(id) }`. A move writes under a savepoint instead: an exclusion
+//! violation rolls back to it and is resolved the same way.
 
 use std::sync::LazyLock;
 
@@ -17,12 +21,14 @@ use medsync_core::ids::{AppointmentId, UserId};
 use medsync_core::scheduling::{Appointment, Availability};
 use medsync_core::store::{AppointmentFilter, BookOutcome, Page, ScheduleStore};
 use medsync_core::{Error, Result};
-use sqlx::PgConnection;
+use sqlx::{Connection, Executor, PgConnection};
 
 use crate::appointments::{
     appointments, bind, blocking_conflict, doctor_busy_sql, expire_lapsed_of, list_query,
-    lock_calendars, AppointmentRow, COLUMNS, PLACEHOLDERS,
+    lock_calendars, lock_calendars_sql, AppointmentRow, COLUMNS, PLACEHOLDERS,
 };
+use crate::audit::{append_ctes, Pending};
+use crate::constraints::{meaning, Meaning};
 use crate::convert::to_i64;
 use crate::errors::{map, violated_constraint, DbResultExt};
 use crate::users::cas_miss;
@@ -32,14 +38,37 @@ use crate::{audit, retry, PostgresStore};
 /// could be named (cancelled right after blocking).
 const BLOCKER_ATTEMPTS: usize = 3;
 
-/// `INSERT` of a new appointment; a repeated idempotency key inserts nothing.
+/// `INSERT` of a new appointment that does nothing on a conflict with any unique or
+/// exclusion constraint (a repeated id or idempotency key, an overlap).
 static INSERT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO appointments ({COLUMNS}) VALUES ({PLACEHOLDERS}) \
-         ON CONFLICT ON CONSTRAINT appointments_idempotency_key DO NOTHING \
-         RETURNING {COLUMNS}"
+         ON CONFLICT DO NOTHING RETURNING {COLUMNS}"
     )
 });
+
+/// [`INSERT`] and, if it inserted the appointment, the audit append (`$20 … $22`), in one
+/// statement; the result has the appointment's columns and `audit_head`'s.
+static INSERT_AUDITED: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH booked AS ({}), {} \
+         SELECT booked.*, audit_head.seq AS audit_seq, audit_head.prev_hash AS audit_prev_hash, \
+                audit_head.hash AS audit_hash \
+         FROM booked LEFT JOIN audit_head ON TRUE",
+        *INSERT,
+        append_ctes(20, Some("booked"))
+    )
+});
+
+/// A row of [`INSERT_AUDITED`].
+#[derive(sqlx::FromRow)]
+struct BookedRow {
+    #[sqlx(flatten)]
+    appointment: AppointmentRow,
+    audit_seq: Option<i64>,
+    audit_prev_hash: Option<String>,
+    audit_hash: Option<String>,
+}
 
 /// Compare-and-set replacement: `$1` is the id, `$2 … $19` the other columns, `$20` the
 /// expected version.
@@ -99,7 +128,25 @@ impl PostgresStore {
         audit: Option<&AuditEvent>,
     ) -> Result<BookOutcome> {
         const WHAT: &str = "book the appointment";
-        let mut tx = self.begin().await?;
+        let pending = audit.map(Pending::new).transpose()?;
+        let mut conn = self.pool.acquire().await.db(WHAT)?;
+        // `BEGIN` and the calendar locks in one round trip.
+        let begin = format!("BEGIN; {}", lock_calendars_sql(a.doctor_id, a.patient_id));
+        let begun = conn.begin_with(begin).await;
+        if begun.is_err() {
+            // The locks may have failed after `BEGIN`, and sqlx rolls back only transactions
+            // it counted as begun: roll back here rather than pool a connection left inside a
+            // transaction.
+            let error = begun.err(); // ends the borrow of `conn`
+            if conn.execute("ROLLBACK").await.is_err() {
+                conn.close_on_drop();
+            }
+            return Err(error.map_or_else(
+                || Error::backend("could not start the booking", std::io::Error::other(WHAT)),
+                |e| map(e, WHAT),
+            ));
+        }
+        let mut tx = begun.db(WHAT)?;
         if let Some(key) = &a.idempotency_key {
             // A replay writes nothing, not even `audit` (it names an appointment that was
             // never created); the service audits the replay itself.
@@ -107,47 +154,66 @@ impl PostgresStore {
                 return Ok(BookOutcome::Existing(existing));
             }
         }
-        lock_calendars(&mut tx, a.doctor_id, a.patient_id).await?;
         expire_lapsed_of(&mut tx, a.doctor_id, a.patient_id, None, now).await?;
         for _ in 0..BLOCKER_ATTEMPTS {
-            savepoint(&mut tx, "SAVEPOINT book").await?;
-            let inserted = bind(sqlx::query_as(&INSERT), a, a.version)?
-                .fetch_optional(&mut *tx)
-                .await;
-            let created = match inserted {
-                Ok(Some(row)) => row.into_appointment()?,
-                // The key was taken by a concurrent booking that has committed since: a
-                // replay, which writes nothing (the expired holds may stay expired).
-                Ok(None) => match &a.idempotency_key {
-                    Some(key) => match by_key(&mut tx, a.booked_by, key).await? {
-                        Some(existing) => {
-                            tx.commit().await.db(WHAT)?;
-                            return Ok(BookOutcome::Existing(existing));
+            let inserted = match &pending {
+                Some(p) => {
+                    let row: Option<BookedRow> = p
+                        .bind(bind(sqlx::query_as(&INSERT_AUDITED), a, a.version)?)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .db(WHAT)?;
+                    match row {
+                        Some(r) => {
+                            p.entry(r.audit_seq, r.audit_prev_hash, r.audit_hash)?;
+                            Some(r.appointment)
                         }
-                        None => continue,
-                    },
-                    None => continue,
-                },
-                Err(e) => {
-                    let Some(constraint) = overlap(&e) else {
-                        return Err(map(e, WHAT));
-                    };
-                    savepoint(&mut tx, "ROLLBACK TO SAVEPOINT book").await?;
-                    match blocking_conflict(&mut tx, &constraint, a).await? {
-                        Some(conflict) => {
-                            // Keep the expired holds; nothing else was written.
-                            tx.commit().await.db(WHAT)?;
-                            return Err(conflict);
-                        }
-                        None => continue,
+                        None => None,
                     }
                 }
+                None => bind(sqlx::query_as(&INSERT), a, a.version)?
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .db(WHAT)?,
             };
-            if let Some(ev) = audit {
-                audit::append(&mut tx, ev).await?;
+            if let Some(row) = inserted {
+                let created = row.into_appointment()?;
+                tx.commit().await.db(WHAT)?;
+                return Ok(BookOutcome::Created(created));
             }
-            tx.commit().await.db(WHAT)?;
-            return Ok(BookOutcome::Created(created));
+            // Nothing inserted: name what is in the way (what would have been violated
+            // first), keeping the expired holds; nothing else was written.
+            if let Some(key) = &a.idempotency_key {
+                // The key was taken by a concurrent booking that has committed since: a
+                // replay.
+                if let Some(existing) = by_key(&mut tx, a.booked_by, key).await? {
+                    tx.commit().await.db(WHAT)?;
+                    return Ok(BookOutcome::Existing(existing));
+                }
+            }
+            let taken: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM appointments WHERE id = $1)")
+                    .bind(a.id.0)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .db(WHAT)?;
+            if taken {
+                // As the violated primary key would say.
+                return Err(meaning("appointments_pkey").map_or_else(
+                    || Error::conflict("appointment id already exists", None),
+                    Meaning::to_error,
+                ));
+            }
+            for constraint in [
+                "appointments_doctor_overlap",
+                "appointments_patient_overlap",
+            ] {
+                if let Some(conflict) = blocking_conflict(&mut tx, constraint, a).await? {
+                    tx.commit().await.db(WHAT)?;
+                    return Err(conflict);
+                }
+            }
+            // The blocker was cancelled meanwhile: try again.
         }
         Err(Error::conflict("the slot is contended, try again", None))
     }
@@ -174,7 +240,7 @@ impl PostgresStore {
         }
         for _ in 0..BLOCKER_ATTEMPTS {
             savepoint(conn, "SAVEPOINT reschedule").await?;
-            let replaced = bind(sqlx::query_as(&REPLACE), next, version)?
+            let replaced = bind::<AppointmentRow>(sqlx::query_as(&REPLACE), next, version)?
                 .bind(expected)
                 .fetch_optional(&mut *conn)
                 .await;
@@ -324,5 +390,167 @@ impl ScheduleStore for PostgresStore {
             Ok(done.rows_affected())
         })
         .await
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use chrono::{Duration, TimeZone};
+    use medsync_core::audit::Outcome;
+    use medsync_core::ids::{AuditId, PatientId};
+    use medsync_core::scheduling::AppointmentStatus;
+    use uuid::Uuid;
+
+    use super::*;
+    use crate::testing::fresh_postgres_store_with;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+    }
+
+    fn id(kind: u128, n: u128) -> Uuid {
+        Uuid::from_u128((kind << 64) | n)
+    }
+
+    /// Doctors `1..=n` and charts `11..=10 + n`.
+    async fn people(s: &PostgresStore, n: u128) {
+        for i in 1..=n {
+            sqlx::query(
+                "INSERT INTO users (id, email, name, role, status, password_hash, created_at, \
+                                    updated_at, version) \
+                 VALUES ($1, $2, 'D', 'doctor', 'active', 'x', now(), now(), 1)",
+            )
+            .bind(id(1, i))
+            .bind(format!("d{i}@clinic.test"))
+            .execute(s.pool())
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO patients (id, name, sex, mrn, created_at, updated_at, version) \
+                 VALUES ($1, 'P', 'unknown', $2, now(), now(), 1)",
+            )
+            .bind(id(2, 10 + i))
+            .bind(format!("MRN-{i}"))
+            .execute(s.pool())
+            .await
+            .unwrap();
+        }
+    }
+
+    fn confirmed(doctor: u128, patient: u128, start: DateTime<Utc>) -> Appointment {
+        Appointment {
+            id: AppointmentId(Uuid::now_v7()),
+            doctor_id: UserId(id(1, doctor)),
+            patient_id: PatientId(id(2, patient)),
+            start,
+            end: start + Duration::minutes(30),
+            buffer_minutes: 10,
+            appointment_type: "consultation".into(),
+            status: AppointmentStatus::Confirmed,
+            hold_expires_at: None,
+            reason: None,
+            cancellation: None,
+            idempotency_key: None,
+            booked_by: UserId(id(1, doctor)),
+            version: 1,
+            created_at: at(8, 0),
+            updated_at: at(8, 0),
+        }
+    }
+
+    fn event(a: &Appointment) -> AuditEvent {
+        AuditEvent {
+            id: AuditId(Uuid::now_v7()),
+            at: at(8, 0),
+            actor: Some(a.booked_by),
+            actor_role: None,
+            action: "appointment.book".into(),
+            resource_kind: "appointment".into(),
+            resource_id: Some(a.id.to_string()),
+            patient_id: Some(a.patient_id),
+            outcome: Outcome::Allowed,
+            detail: None,
+        }
+    }
+
+    async fn book(s: &PostgresStore, a: &Appointment) -> Result<BookOutcome> {
+        s.book(a, at(8, 0), &event(a)).await
+    }
+
+    async fn audit_rows(s: &PostgresStore) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_log")
+            .fetch_one(s.pool())
+            .await
+            .unwrap()
+    }
+
+    fn blocker(r: Result<BookOutcome>) -> (String, Option<String>) {
+        match r {
+            Err(Error::Conflict { message, blocking }) => (message, blocking),
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+
+    /// The insert that does nothing on a conflict names what is in the way, as the violated
+    /// constraint did: a taken id, else the doctor's blocker, else the patient's; and writes
+    /// no audit entry.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_booking_that_inserts_nothing_names_what_is_in_the_way() {
+        let Some(s) = fresh_postgres_store_with(2).await else {
+            eprintln!("skipped: DATABASE_URL is not set");
+            return;
+        };
+        people(&s, 3).await;
+        let first = confirmed(1, 11, at(9, 0));
+        book(&s, &first).await.unwrap();
+        let second = confirmed(2, 12, at(9, 0));
+        book(&s, &second).await.unwrap();
+        let entries = audit_rows(&s).await;
+        let mut same_id = confirmed(3, 13, at(12, 0));
+        same_id.id = first.id;
+        let (message, _) = blocker(book(&s, &same_id).await);
+        assert!(message.contains("id already exists"), "{message}");
+        let (message, blocking) = blocker(book(&s, &confirmed(1, 12, at(9, 10))).await);
+        assert!(message.contains("doctor"), "{message}");
+        assert_eq!(blocking, Some(first.id.to_string()));
+        let (message, blocking) = blocker(book(&s, &confirmed(3, 12, at(9, 20))).await);
+        assert!(message.contains("patient"), "{message}");
+        assert_eq!(blocking, Some(second.id.to_string()));
+        assert_eq!(audit_rows(&s).await, entries);
+        // The audited insert still links its entry.
+        assert!(matches!(
+            book(&s, &confirmed(1, 13, at(9, 40))).await,
+            Ok(BookOutcome::Created(_))
+        ));
+        assert_eq!(audit_rows(&s).await, entries + 1);
+    }
+
+    /// When the calendar locks sent with `BEGIN` fail, the connection goes back to the pool
+    /// outside any transaction.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_begin_leaves_no_transaction_open() {
+        let Some(s) = fresh_postgres_store_with(1).await else {
+            eprintln!("skipped: DATABASE_URL is not set");
+            return;
+        };
+        people(&s, 1).await;
+        // The pool's only connection gives up waiting for a lock after 200 ms.
+        sqlx::query("SET lock_timeout = '200ms'")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        let a = confirmed(1, 11, at(9, 0));
+        let mut holder = PgConnection::connect_with(&s.pool().connect_options())
+            .await
+            .unwrap();
+        let mut held = holder.begin().await.unwrap();
+        held.execute(lock_calendars_sql(a.doctor_id, a.patient_id).as_str())
+            .await
+            .unwrap();
+        assert!(matches!(book(&s, &a).await, Err(Error::Backend { .. })));
+        held.rollback().await.unwrap();
+        // Left inside the failed transaction, the connection would refuse every statement
+        // ("current transaction is aborted") until rolled back.
+        assert!(matches!(book(&s, &a).await, Ok(BookOutcome::Created(_))));
     }
 }
