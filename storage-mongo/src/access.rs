@@ -341,14 +341,14 @@ impl AccessStore for MongoStore {
         now: DateTime<Utc>,
     ) -> Result<Relationships> {
         let ctx = (self, actor, patient_id, now);
-        self.transaction("relationship read", &ctx, |s, _, &(st, a, p, now)| {
+        self.unaudited_transaction("relationship read", &ctx, |s, _, &(st, a, p, now)| {
             st.relationships_in(s, a, p, now).boxed()
         })
         .await
     }
 
     async fn related_patients(&self, actor: UserId, now: DateTime<Utc>) -> Result<Vec<PatientId>> {
-        self.transaction(
+        self.unaudited_transaction(
             "relationship read",
             &(self, actor, now),
             |s, _, &(st, a, now)| st.related_in(s, a, now).boxed(),

@@ -44,7 +44,9 @@ pub(crate) fn expire_update(now: DateTime<Utc>) -> Document {
 
 impl MongoStore {
     /// Writes the doctor's and the patient's calendar lock documents, so that any concurrent
-    /// transaction touching either calendar write-conflicts with this one.
+    /// transaction touching either calendar write-conflicts with this one. Both documents
+    /// exist after a calendar's first booking, so this is usually one write; a missing one is
+    /// upserted.
     pub(crate) async fn lock_calendars(
         &self,
         s: &mut ClientSession,
@@ -52,9 +54,19 @@ impl MongoStore {
         patient: PatientId,
     ) -> Attempt<()> {
         let locks = self.raw(CALENDAR_LOCKS);
-        for key in [format!("doctor:{doctor}"), format!("patient:{patient}")] {
+        let keys = [format!("doctor:{doctor}"), format!("patient:{patient}")];
+        let bump = doc! {"$inc": {"n": 1_i64}};
+        let both = locks
+            .update_many(doc! {"_id": {"$in": keys.as_slice()}}, bump.clone())
+            .session(&mut *s)
+            .await?;
+        if both.matched_count == 2 {
+            return Ok(());
+        }
+        // A first booking: make sure each exists (bumping an existing one again is harmless).
+        for key in keys {
             locks
-                .update_one(doc! {"_id": key}, doc! {"$inc": {"n": 1_i64}})
+                .update_one(doc! {"_id": key}, bump.clone())
                 .upsert(true)
                 .session(&mut *s)
                 .await?;
@@ -161,5 +173,100 @@ impl MongoStore {
             .await?;
         self.expire_lapsed_of(s, next.doctor_id, next.patient_id, Some(next.id), now)
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+    use medsync_core::audit::{AuditEvent, Outcome};
+    use medsync_core::ids::{AppointmentId, AuditId, PatientId, UserId};
+    use medsync_core::scheduling::{Appointment, AppointmentStatus};
+    use medsync_core::store::ScheduleStore;
+    use medsync_core::Error;
+    use uuid::Uuid;
+
+    use crate::schema::CALENDAR_LOCKS;
+    use crate::testing::fresh_mongo_store;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+    }
+
+    fn confirmed(doctor: u128, patient: u128, start: DateTime<Utc>) -> Appointment {
+        Appointment {
+            id: AppointmentId(Uuid::now_v7()),
+            doctor_id: UserId(Uuid::from_u128(doctor)),
+            patient_id: PatientId(Uuid::from_u128(patient)),
+            start,
+            end: start + Duration::minutes(30),
+            buffer_minutes: 10,
+            appointment_type: "consultation".into(),
+            status: AppointmentStatus::Confirmed,
+            hold_expires_at: None,
+            reason: None,
+            cancellation: None,
+            idempotency_key: None,
+            booked_by: UserId(Uuid::from_u128(doctor)),
+            version: 1,
+            created_at: at(8, 0),
+            updated_at: at(8, 0),
+        }
+    }
+
+    fn event(a: &Appointment) -> AuditEvent {
+        AuditEvent {
+            id: AuditId(Uuid::now_v7()),
+            at: at(8, 0),
+            actor: Some(a.booked_by),
+            actor_role: None,
+            action: "appointment.book".into(),
+            resource_kind: "appointment".into(),
+            resource_id: Some(a.id.to_string()),
+            patient_id: Some(a.patient_id),
+            outcome: Outcome::Allowed,
+            detail: None,
+        }
+    }
+
+    /// One query reads both calendars' collisions: the doctor's blocker is named first, the
+    /// patient's when only the patient is busy; the lock documents are created on a calendar's
+    /// first booking.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn collisions_name_the_doctors_blocker_first() {
+        let Some(s) = fresh_mongo_store().await else {
+            eprintln!("skipped: MONGODB_URL is not set");
+            return;
+        };
+        let book = |a: Appointment| {
+            let s = s.clone();
+            async move { s.book(&a, at(8, 0), &event(&a)).await.map(|_| a.id) }
+        };
+        let first = book(confirmed(1, 11, at(9, 0))).await.unwrap();
+        let second = book(confirmed(2, 12, at(9, 0))).await.unwrap();
+        let blocker = |r: medsync_core::Result<AppointmentId>| match r {
+            Err(Error::Conflict { message, blocking }) => (message, blocking),
+            other => panic!("expected a conflict, got {other:?}"),
+        };
+        // Doctor 1 and patient 12 are both busy: the doctor's blocker is named.
+        let (message, blocking) = blocker(book(confirmed(1, 12, at(9, 10))).await);
+        assert!(message.contains("doctor"), "{message}");
+        assert_eq!(blocking, Some(first.to_string()));
+        // Only patient 12 is busy.
+        let (message, blocking) = blocker(book(confirmed(3, 12, at(9, 20))).await);
+        assert!(message.contains("patient"), "{message}");
+        assert_eq!(blocking, Some(second.to_string()));
+        // Doctor 1's buffer runs to 9:40.
+        let (message, _) = blocker(book(confirmed(1, 13, at(9, 35))).await);
+        assert!(message.contains("doctor"), "{message}");
+        book(confirmed(1, 13, at(9, 40))).await.unwrap();
+        book(confirmed(1, 13, at(10, 20))).await.unwrap();
+        // Doctors 1, 2 and patients 11, 12, 13 have booked: five lock documents.
+        let locks = s
+            .raw(CALENDAR_LOCKS)
+            .count_documents(bson::doc! {})
+            .await
+            .unwrap();
+        assert_eq!(locks, 5);
     }
 }

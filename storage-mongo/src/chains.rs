@@ -1,22 +1,45 @@
 //! Leasing audit chains to transactions.
 //!
 //! Each transaction appends to one chain head, and two transactions writing one head
-//! write-conflict. A store handle therefore leases each running transaction the lowest chain
-//! none of its other running transactions holds: concurrent transactions through one handle
-//! never contend for a head, and a quiet store keeps its entries densely on chain 0. When
-//! every chain is leased, transactions share chains round-robin (and may retry on a
-//! conflict). Handles in other processes lease independently; a collision there is only a
-//! retried write conflict, never a broken chain.
+//! write-conflict. A store handle therefore leases each running audited transaction the
+//! lowest chain none of its other running transactions holds: concurrent transactions through
+//! one handle never contend for a head, and a quiet store keeps its entries densely on chain
+//! 0. When every chain is leased, a transaction waits for one to be released: queueing in the
+//! process is cheaper than a write conflict, which aborts the transaction's work and retries
+//! it after a backoff. Handles in other processes lease independently; a collision there is
+//! only a retried write conflict, never a broken chain.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::schema::AUDIT_CHAINS;
 
-/// The chains held by one handle's running transactions, as a bit set.
-#[derive(Debug, Default)]
+/// The chains held by one handle's running transactions, as a bit set, and the head of each
+/// chain as this handle last wrote it.
+#[derive(Debug)]
 pub(crate) struct ChainLeases {
     held: AtomicU32,
+    /// One permit per chain: holding one guarantees a free bit in `held`.
+    free: Semaphore,
     overflow: AtomicU32,
+    /// Per chain, `(seq, hash)` of the head this handle last wrote (committed or not): a
+    /// hint that saves an append the read of the head. Appends check it against the stored
+    /// head in their filter, so a stale hint (an aborted transaction, another process's
+    /// append) only costs that read again.
+    heads: [Mutex<Option<(u64, String)>>; AUDIT_CHAINS as usize],
+}
+
+impl Default for ChainLeases {
+    fn default() -> Self {
+        Self {
+            held: AtomicU32::new(0),
+            free: Semaphore::new(AUDIT_CHAINS as usize),
+            overflow: AtomicU32::new(0),
+            heads: Default::default(),
+        }
+    }
 }
 
 /// One transaction's chain; released when dropped.
@@ -24,8 +47,11 @@ pub(crate) struct ChainLeases {
 pub(crate) struct Lease<'a> {
     leases: &'a ChainLeases,
     chain: u32,
-    /// Whether `chain` is this lease's alone (false when every chain was taken).
+    /// Whether `chain` is this lease's alone (false only if the semaphore was closed, which
+    /// never happens).
     exclusive: bool,
+    /// Returned to the semaphore after `chain`'s bit is cleared (fields drop after `drop`).
+    _permit: Option<SemaphorePermit<'a>>,
 }
 
 // Leases are bits of one `u32`.
@@ -39,20 +65,22 @@ const ALL: u32 = if AUDIT_CHAINS == 32 {
 };
 
 impl ChainLeases {
-    /// Leases the lowest free chain, or shares one round-robin when none is free.
-    pub(crate) fn acquire(&self) -> Lease<'_> {
+    /// Leases the lowest free chain, waiting for one to be released when all are leased.
+    pub(crate) async fn acquire(&self) -> Lease<'_> {
+        let Ok(permit) = self.free.acquire().await else {
+            // Unreachable (the semaphore is never closed): share a chain round-robin.
+            let chain = self.overflow.fetch_add(1, Ordering::Relaxed) % AUDIT_CHAINS;
+            return Lease {
+                leases: self,
+                chain,
+                exclusive: false,
+                _permit: None,
+            };
+        };
         let mut held = self.held.load(Ordering::Acquire);
         loop {
-            let free = !held & ALL;
-            if free == 0 {
-                let chain = self.overflow.fetch_add(1, Ordering::Relaxed) % AUDIT_CHAINS;
-                return Lease {
-                    leases: self,
-                    chain,
-                    exclusive: false,
-                };
-            }
-            let chain = free.trailing_zeros();
+            // The permit guarantees a free bit.
+            let chain = (!held & ALL).trailing_zeros().min(AUDIT_CHAINS - 1);
             let bit = 1 << chain;
             match self.held.compare_exchange_weak(
                 held,
@@ -65,10 +93,26 @@ impl ChainLeases {
                         leases: self,
                         chain,
                         exclusive: true,
+                        _permit: Some(permit),
                     }
                 }
                 Err(now) => held = now,
             }
+        }
+    }
+}
+
+impl ChainLeases {
+    /// The head of `chain` as this handle last wrote it, if known.
+    pub(crate) fn head_hint(&self, chain: u32) -> Option<(u64, String)> {
+        let slot = self.heads.get(chain as usize)?;
+        slot.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Records the head this handle just wrote to `chain`.
+    pub(crate) fn set_head_hint(&self, chain: u32, seq: u64, hash: &str) {
+        if let Some(slot) = self.heads.get(chain as usize) {
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some((seq, hash.to_owned()));
         }
     }
 }
@@ -94,19 +138,34 @@ impl Drop for Lease<'_> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn lowest_free_chain_then_round_robin() {
+    #[tokio::test]
+    async fn lowest_free_chain_then_wait_for_one() {
+        use futures::FutureExt;
+
         let l = ChainLeases::default();
-        let a = l.acquire();
-        let b = l.acquire();
+        let a = l.acquire().await;
+        let b = l.acquire().await;
         assert_eq!((a.chain(), b.chain()), (0, 1));
         drop(a);
-        assert_eq!(l.acquire().chain(), 0, "a released chain is reused first");
-        let all: Vec<_> = (0..AUDIT_CHAINS - 1).map(|_| l.acquire()).collect();
+        assert_eq!(
+            l.acquire().await.chain(),
+            0,
+            "a released chain is reused first"
+        );
+        let mut all = Vec::new();
+        for _ in 0..AUDIT_CHAINS - 1 {
+            all.push(l.acquire().await);
+        }
         assert_eq!(all.last().map(Lease::chain), Some(AUDIT_CHAINS - 1));
-        let shared = l.acquire();
-        assert!(!shared.exclusive && shared.chain() < AUDIT_CHAINS);
-        drop(shared);
+        assert!(all.iter().all(|lease| lease.exclusive));
+        // Every chain is leased: the next transaction waits instead of sharing one.
+        let mut waiting = Box::pin(l.acquire());
+        assert!((&mut waiting).now_or_never().is_none());
+        let released = all[3].chain();
+        all.remove(3);
+        let next = waiting.await;
+        assert_eq!(next.chain(), released);
+        drop(next);
         drop(all);
         drop(b);
         assert_eq!(l.held.load(Ordering::Acquire), 0);

@@ -229,7 +229,7 @@ impl RecordStore for MongoStore {
         kind: Option<&str>,
     ) -> Result<Vec<(MedicalRecord, RecordVersion)>> {
         let ctx = (self, patient_id, kind);
-        self.transaction("record listing", &ctx, |s, _, &(st, p, k)| {
+        self.unaudited_transaction("record listing", &ctx, |s, _, &(st, p, k)| {
             st.records_for_patient_in(s, p, k).boxed()
         })
         .await

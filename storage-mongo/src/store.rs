@@ -116,9 +116,14 @@ impl MongoStore {
         &self.bucket
     }
 
-    /// Leases an audit chain for one transaction.
-    pub(crate) fn lease_chain(&self) -> Lease<'_> {
-        self.chains.acquire()
+    /// Leases an audit chain for one transaction (waiting while every chain is leased).
+    pub(crate) async fn lease_chain(&self) -> Lease<'_> {
+        self.chains.acquire().await
+    }
+
+    /// This handle's audit chains (leases and head hints).
+    pub(crate) fn chains(&self) -> &ChainLeases {
+        &self.chains
     }
 }
 

@@ -169,7 +169,7 @@ impl TokenStore for MongoStore {
             expires_at: next_expires_at,
         };
         let ctx = (self, presented_hash, &next, now);
-        self.transaction("refresh rotation", &ctx, |s, _, &(st, hash, next, now)| {
+        self.unaudited_transaction("refresh rotation", &ctx, |s, _, &(st, hash, next, now)| {
             st.rotate_in(s, hash, next, now).boxed()
         })
         .await
@@ -201,7 +201,7 @@ impl TokenStore for MongoStore {
     }
 
     async fn revoke_user_tokens(&self, user_id: UserId, now: DateTime<Utc>) -> Result<u64> {
-        self.transaction(
+        self.unaudited_transaction(
             "token revocation",
             &(self, user_id, now),
             |s, _, &(st, u, now)| st.revoke_user_in(s, u, now).boxed(),

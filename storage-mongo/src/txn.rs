@@ -89,12 +89,46 @@ impl MongoStore {
     /// Runs `body` in a transaction (snapshot reads, majority writes) and commits it,
     /// retrying the whole body on transient errors. `ctx` carries everything the body
     /// borrows; the body also gets the audit chain leased for this transaction (for
-    /// [`MongoStore::append_in`]). A `Fail::Domain` aborts and is returned as is; a
-    /// non-transient driver error aborts and is mapped (duplicate key → `Conflict`).
+    /// [`MongoStore::append_in`]; waiting for one while every chain is leased). A
+    /// `Fail::Domain` aborts and is returned as is; a non-transient driver error aborts and
+    /// is mapped (duplicate key → `Conflict`).
     pub(crate) async fn transaction<C, T, F>(
         &self,
         what: &'static str,
         ctx: &C,
+        body: F,
+    ) -> Result<T>
+    where
+        C: ?Sized + Sync,
+        T: Send,
+        F: for<'a> FnMut(&'a mut ClientSession, u32, &'a C) -> BoxFuture<'a, Attempt<T>>,
+    {
+        let lease = self.lease_chain().await;
+        self.run_transaction(what, ctx, lease.chain(), body).await
+    }
+
+    /// [`MongoStore::transaction`] for a body that appends no audit entry (reads that need
+    /// one snapshot, unaudited writes): it leases no chain, so it never waits for one. The
+    /// chain its body gets must not be appended to.
+    pub(crate) async fn unaudited_transaction<C, T, F>(
+        &self,
+        what: &'static str,
+        ctx: &C,
+        body: F,
+    ) -> Result<T>
+    where
+        C: ?Sized + Sync,
+        T: Send,
+        F: for<'a> FnMut(&'a mut ClientSession, u32, &'a C) -> BoxFuture<'a, Attempt<T>>,
+    {
+        self.run_transaction(what, ctx, 0, body).await
+    }
+
+    async fn run_transaction<C, T, F>(
+        &self,
+        what: &'static str,
+        ctx: &C,
+        chain: u32,
         mut body: F,
     ) -> Result<T>
     where
@@ -107,7 +141,6 @@ impl MongoStore {
             .start_session()
             .await
             .map_err(|e| error::backend(&e, "starting a session"))?;
-        let lease = self.lease_chain();
         let mut backoff = Backoff::new();
         loop {
             session
@@ -116,7 +149,7 @@ impl MongoStore {
                 .write_concern(WriteConcern::majority())
                 .await
                 .map_err(|e| error::backend(&e, "starting a transaction"))?;
-            let outcome = body(&mut session, lease.chain(), ctx).await;
+            let outcome = body(&mut session, chain, ctx).await;
             // Every arm either returns or falls through to a retry.
             match outcome {
                 Ok(value) => match commit(&mut session).await {
