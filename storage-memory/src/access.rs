@@ -88,7 +88,7 @@ impl Access {
 }
 
 /// [`AccessStore::relationships`] over the whole state.
-fn relationships(
+pub(crate) fn relationships(
     st: &State,
     actor: UserId,
     patient: PatientId,

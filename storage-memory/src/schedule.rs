@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use medsync_core::audit::AuditEvent;
 use medsync_core::ids::{AppointmentId, PatientId, UserId};
 use medsync_core::scheduling::{Appointment, AppointmentStatus, Availability};
-use medsync_core::store::{AppointmentFilter, BookOutcome, Page, ScheduleStore};
+use medsync_core::store::{AppointmentFilter, BookOutcome, BookingFacts, Page, ScheduleStore};
 use medsync_core::{Error, Result};
 
 use crate::index::{Block, Holds, Timeline};
@@ -418,6 +418,23 @@ impl ScheduleStore for MemoryStore {
 
     async fn availability(&self, doctor_id: UserId) -> Result<Option<Availability>> {
         Ok(self.lock().schedule.availability.get(&doctor_id).cloned())
+    }
+
+    /// All four reads under one lock, cloning only the availability.
+    async fn booking_facts(
+        &self,
+        actor: UserId,
+        doctor_id: UserId,
+        patient_id: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingFacts>> {
+        let st = self.lock();
+        Ok(Some(BookingFacts::from_reads(
+            crate::access::relationships(&st, actor, patient_id, now),
+            st.users.get(doctor_id),
+            st.patients.get(patient_id),
+            st.schedule.availability.get(&doctor_id).cloned(),
+        )))
     }
 
     async fn book(

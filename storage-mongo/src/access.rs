@@ -174,7 +174,7 @@ impl MongoStore {
         Ok(found.is_some())
     }
 
-    async fn relationships_in(
+    pub(crate) async fn relationships_in(
         &self,
         s: &mut ClientSession,
         actor: UserId,

@@ -54,6 +54,7 @@ mod access;
 mod analytics;
 mod audit;
 mod billing;
+mod booking_facts;
 mod calendar;
 mod cas;
 mod chains;

@@ -6,9 +6,9 @@ use bson::{doc, Document};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use medsync_core::audit::AuditEvent;
-use medsync_core::ids::{AppointmentId, UserId};
+use medsync_core::ids::{AppointmentId, PatientId, UserId};
 use medsync_core::scheduling::{Appointment, Availability};
-use medsync_core::store::{AppointmentFilter, BookOutcome, Page, ScheduleStore};
+use medsync_core::store::{AppointmentFilter, BookOutcome, BookingFacts, Page, ScheduleStore};
 use medsync_core::Result;
 use mongodb::ClientSession;
 
@@ -144,6 +144,19 @@ impl ScheduleStore for MongoStore {
             .await
             .map_err(|e| error::map(e, "reading availability"))?;
         Ok(found.map(Availability::from))
+    }
+
+    /// One snapshot transaction, see [`MongoStore::read_booking_facts`].
+    async fn booking_facts(
+        &self,
+        actor: UserId,
+        doctor_id: UserId,
+        patient_id: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingFacts>> {
+        self.read_booking_facts(actor, doctor_id, patient_id, now)
+            .await
+            .map(Some)
     }
 
     async fn book(

@@ -2,6 +2,7 @@
 //! sessions (`break_glass_sessions`), and the relationship read the policy engine decides on.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -32,6 +33,46 @@ struct GrantRow {
     created_at: DateTime<Utc>,
     expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The select-list computing the relationships of actor `$<actor>` to chart `$<patient>` at
+/// `$<now>` as the columns of [`RelationshipsRow`].
+pub(crate) fn relationship_columns(actor: usize, patient: usize, now: usize) -> String {
+    let (treats, active_grant) = (treats(&format!("${now}")), active_grant(&format!("${now}")));
+    format!(
+        "EXISTS (SELECT 1 FROM patients WHERE id = ${patient} AND user_id = ${actor}) AS owner, \
+         EXISTS (SELECT 1 FROM care_team_assignments \
+                 WHERE patient_id = ${patient} AND member_id = ${actor}) \
+         OR EXISTS (SELECT 1 FROM appointments \
+                    WHERE patient_id = ${patient} AND doctor_id = ${actor} AND {treats}) \
+           AS care_team, \
+         ARRAY(SELECT DISTINCT a FROM access_grants g, unnest(g.actions) AS a \
+               WHERE g.patient_id = ${patient} AND g.grantee = ${actor} AND {active_grant} \
+               ORDER BY a) AS granted, \
+         EXISTS (SELECT 1 FROM break_glass_sessions \
+                 WHERE actor = ${actor} AND patient_id = ${patient} AND expires_at > ${now}) \
+           AS break_glass"
+    )
+}
+
+/// The columns of [`relationship_columns`].
+#[derive(sqlx::FromRow)]
+pub(crate) struct RelationshipsRow {
+    owner: bool,
+    care_team: bool,
+    granted: Vec<String>,
+    break_glass: bool,
+}
+
+impl RelationshipsRow {
+    pub(crate) fn into_relationships(self) -> Result<Relationships> {
+        Ok(Relationships {
+            owner: self.owner,
+            care_team: self.care_team,
+            granted: actions(&self.granted)?,
+            break_glass: self.break_glass,
+        })
+    }
 }
 
 fn actions(names: &[String]) -> Result<BTreeSet<Action>> {
@@ -210,33 +251,16 @@ impl AccessStore for PostgresStore {
         now: DateTime<Utc>,
     ) -> Result<Relationships> {
         // One statement, hence one snapshot.
-        let (treats, active_grant) = (treats("$3"), active_grant("$3"));
-        let (owner, care_team, granted, break_glass): (bool, bool, Vec<String>, bool) =
-            sqlx::query_as(&format!(
-                "SELECT \
-                   EXISTS (SELECT 1 FROM patients WHERE id = $2 AND user_id = $1), \
-                   EXISTS (SELECT 1 FROM care_team_assignments \
-                           WHERE patient_id = $2 AND member_id = $1) \
-                   OR EXISTS (SELECT 1 FROM appointments \
-                              WHERE patient_id = $2 AND doctor_id = $1 AND {treats}), \
-                   ARRAY(SELECT DISTINCT a FROM access_grants g, unnest(g.actions) AS a \
-                         WHERE g.patient_id = $2 AND g.grantee = $1 AND {active_grant} \
-                         ORDER BY a), \
-                   EXISTS (SELECT 1 FROM break_glass_sessions \
-                           WHERE actor = $1 AND patient_id = $2 AND expires_at > $3)"
-            ))
+        static RELATIONSHIPS: LazyLock<String> =
+            LazyLock::new(|| format!("SELECT {}", relationship_columns(1, 2, 3)));
+        let row: RelationshipsRow = sqlx::query_as(&RELATIONSHIPS)
             .bind(actor.0)
             .bind(patient_id.0)
             .bind(now)
             .fetch_one(&self.pool)
             .await
             .db("read the actor's relationships")?;
-        Ok(Relationships {
-            owner,
-            care_team,
-            granted: actions(&granted)?,
-            break_glass,
-        })
+        row.into_relationships()
     }
 
     async fn related_patients(&self, actor: UserId, now: DateTime<Utc>) -> Result<Vec<PatientId>> {

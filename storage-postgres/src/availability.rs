@@ -1,26 +1,21 @@
 //! Doctors' availability: one `doctor_availability` row per doctor, the weekly rules and
 //! time off as JSON arrays.
 
+use std::sync::LazyLock;
+
 use medsync_core::audit::AuditEvent;
 use medsync_core::ids::UserId;
 use medsync_core::scheduling::Availability;
 use medsync_core::Result;
-use uuid::Uuid;
 
 use crate::convert::{from_json, to_i32, to_json, wire};
 use crate::errors::DbResultExt;
 use crate::{audit, PostgresStore};
 
-/// A `doctor_availability` row.
-#[derive(sqlx::FromRow)]
-struct AvailabilityRow {
-    doctor_id: Uuid,
-    timezone: String,
-    weekly: serde_json::Value,
-    exceptions: serde_json::Value,
-    slot_minutes: i32,
-    buffer_minutes: i32,
-}
+/// An expression of a `doctor_availability` row as the JSON of an `Availability`.
+pub(crate) const AS_JSON: &str = "jsonb_build_object('doctor_id', doctor_id, \
+     'timezone', timezone, 'weekly', weekly, 'exceptions', exceptions, \
+     'slot_minutes', slot_minutes, 'buffer_minutes', buffer_minutes)";
 
 /// Inserts or replaces the doctor's availability, with `audit`, in one transaction.
 pub(crate) async fn put(
@@ -53,24 +48,17 @@ pub(crate) async fn put(
 
 /// The doctor's availability, if set.
 pub(crate) async fn get(store: &PostgresStore, doctor_id: UserId) -> Result<Option<Availability>> {
-    let row: Option<AvailabilityRow> = sqlx::query_as(
-        "SELECT doctor_id, timezone, weekly, exceptions, slot_minutes, buffer_minutes \
-         FROM doctor_availability WHERE doctor_id = $1",
-    )
-    .bind(doctor_id.0)
-    .fetch_optional(&store.pool)
-    .await
-    .db("read the availability")?;
-    row.map(|r| {
-        let json = serde_json::json!({
-            "doctor_id": r.doctor_id,
-            "timezone": r.timezone,
-            "weekly": r.weekly,
-            "exceptions": r.exceptions,
-            "slot_minutes": r.slot_minutes,
-            "buffer_minutes": r.buffer_minutes,
-        });
-        from_json(json, "availability")
-    })
-    .transpose()
+    static GET: LazyLock<String> =
+        LazyLock::new(|| format!("SELECT {AS_JSON} FROM doctor_availability WHERE doctor_id = $1"));
+    let json: Option<serde_json::Value> = sqlx::query_scalar(&GET)
+        .bind(doctor_id.0)
+        .fetch_optional(&store.pool)
+        .await
+        .db("read the availability")?;
+    decode(json)
+}
+
+/// The availability from its [`AS_JSON`] form.
+pub(crate) fn decode(json: Option<serde_json::Value>) -> Result<Option<Availability>> {
+    json.map(|j| from_json(j, "availability")).transpose()
 }

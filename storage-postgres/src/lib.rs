@@ -62,6 +62,7 @@ mod appointments;
 mod audit;
 mod availability;
 mod billing;
+mod booking_facts;
 mod constraints;
 mod convert;
 mod errors;

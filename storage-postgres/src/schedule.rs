@@ -17,9 +17,9 @@ use std::sync::LazyLock;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use medsync_core::audit::AuditEvent;
-use medsync_core::ids::{AppointmentId, UserId};
+use medsync_core::ids::{AppointmentId, PatientId, UserId};
 use medsync_core::scheduling::{Appointment, Availability};
-use medsync_core::store::{AppointmentFilter, BookOutcome, Page, ScheduleStore};
+use medsync_core::store::{AppointmentFilter, BookOutcome, BookingFacts, Page, ScheduleStore};
 use medsync_core::{Error, Result};
 use sqlx::{Connection, Executor, PgConnection};
 
@@ -307,6 +307,19 @@ impl ScheduleStore for PostgresStore {
 
     async fn availability(&self, doctor_id: UserId) -> Result<Option<Availability>> {
         crate::availability::get(self, doctor_id).await
+    }
+
+    /// One statement, see [`crate::booking_facts`].
+    async fn booking_facts(
+        &self,
+        actor: UserId,
+        doctor_id: UserId,
+        patient_id: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingFacts>> {
+        crate::booking_facts::read(self, actor, doctor_id, patient_id, now)
+            .await
+            .map(Some)
     }
 
     async fn book(

@@ -14,11 +14,10 @@ use crate::notify::NotificationKind;
 use crate::policy::{Action, Actor, Resource};
 use crate::scheduling::{
     apply_transition, fits_availability, Appointment, AppointmentStatus, Transition,
-    DEFAULT_APPOINTMENT_TYPE,
 };
-use crate::store::{AppointmentFilter, BookOutcome, Page};
+use crate::store::{AppointmentFilter, Page};
 
-/// A booking request.
+/// A booking request ([`MedSync::book`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookRequest {
     /// The doctor's user id.
@@ -56,168 +55,8 @@ pub struct AppointmentQuery {
 }
 
 impl MedSync {
-    /// Books a `pending` hold that expires after `Config::hold_ttl` unless confirmed.
-    ///
-    /// Fails with `Conflict` naming the blocking appointment when the doctor (buffers
-    /// included) or the patient is already booked; `InvalidInput` when outside the doctor's
-    /// availability. The doctor is notified.
-    pub async fn book(&self, actor: &Actor, req: BookRequest) -> Result<Appointment> {
-        let patient_id = req
-            .patient_id
-            .or(actor.patient_id)
-            .ok_or_else(|| Error::invalid("patient_id", "is required"))?;
-        let subject = Subject::kind("appointment").patient(patient_id);
-        self.authorize(
-            actor,
-            Action::BookAppointment,
-            Resource::Chart(patient_id),
-            "appointment.book",
-            &subject,
-        )
-        .await?;
-        let now = self.now();
-        let appt = match self.prepare_booking(actor, &req, patient_id, now).await {
-            Ok(a) => a,
-            Err(e) => {
-                return self
-                    .failed(Some(actor), "appointment.book", &subject, e)
-                    .await
-            }
-        };
-        let subject = Subject::new("appointment", appt.id).patient(patient_id);
-        let ev = self.event(
-            Some(actor),
-            "appointment.book",
-            &subject,
-            Outcome::Allowed,
-            None,
-        );
-        match self.inner.store.book(&appt, now, &ev).await {
-            Ok(BookOutcome::Created(stored)) => {
-                self.notify(
-                    stored.doctor_id,
-                    NotificationKind::AppointmentBooked,
-                    format!(
-                        "New appointment request for {}",
-                        stored.start.format("%Y-%m-%d %H:%M UTC")
-                    ),
-                    json!({ "appointment_id": stored.id, "start": stored.start }),
-                )
-                .await;
-                Ok(stored)
-            }
-            Ok(BookOutcome::Existing(existing)) => {
-                // The store wrote nothing: record the replay against the real appointment.
-                let same = existing.doctor_id == appt.doctor_id
-                    && existing.patient_id == appt.patient_id
-                    && existing.start == appt.start
-                    && existing.end == appt.end
-                    && existing.appointment_type == appt.appointment_type
-                    && existing.reason == appt.reason;
-                let replay = Subject::new("appointment", existing.id).patient(existing.patient_id);
-                if same {
-                    let detail = Some("idempotent replay".to_owned());
-                    self.audit(
-                        Some(actor),
-                        "appointment.book",
-                        &replay,
-                        Outcome::Allowed,
-                        detail,
-                    )
-                    .await?;
-                    Ok(existing)
-                } else {
-                    let e = Error::conflict(
-                        "idempotency key reused with a different request",
-                        Some(existing.id.to_string()),
-                    );
-                    self.failed(Some(actor), "appointment.book", &replay, e)
-                        .await
-                }
-            }
-            Err(e) => {
-                self.failed(Some(actor), "appointment.book", &subject, e)
-                    .await
-            }
-        }
-    }
-
-    /// Validates a booking request and builds the pending appointment (not yet stored).
-    async fn prepare_booking(
-        &self,
-        actor: &Actor,
-        req: &BookRequest,
-        patient_id: PatientId,
-        now: DateTime<Utc>,
-    ) -> Result<Appointment> {
-        if actor.role == Role::Doctor && req.doctor_id != actor.user_id {
-            return Err(Error::Forbidden(
-                "doctors book into their own schedule only".into(),
-            ));
-        }
-        self.validate_times(req.start, req.end, now)?;
-        let mut v = Validator::new();
-        if let Some(r) = &req.reason {
-            v.check(
-                r.chars().count() <= 500,
-                "reason",
-                "must be at most 500 characters",
-            );
-        }
-        if let Some(t) = &req.appointment_type {
-            let ok = (1..=64).contains(&t.len())
-                && t.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            v.check(
-                ok,
-                "appointment_type",
-                "must be 1 to 64 letters, digits, '_' or '-'",
-            );
-        }
-        if let Some(k) = &req.idempotency_key {
-            let ok = (1..=255).contains(&k.len()) && k.chars().all(|c| c.is_ascii_graphic());
-            v.check(
-                ok,
-                "idempotency_key",
-                "must be 1 to 255 visible ASCII characters",
-            );
-        }
-        v.finish()?;
-        self.active_doctor(req.doctor_id).await?;
-        self.writable_chart(patient_id).await?;
-        let availability = self.availability(req.doctor_id).await?;
-        if !fits_availability(&availability, req.start, req.end) {
-            return Err(Error::invalid("start", "outside the doctor's availability"));
-        }
-        Ok(Appointment {
-            id: AppointmentId(self.uuid(now)),
-            doctor_id: req.doctor_id,
-            patient_id,
-            start: req.start,
-            end: req.end,
-            buffer_minutes: availability.buffer_minutes,
-            appointment_type: req
-                .appointment_type
-                .clone()
-                .unwrap_or_else(|| DEFAULT_APPOINTMENT_TYPE.to_owned()),
-            status: AppointmentStatus::Pending,
-            hold_expires_at: Some(now + self.inner.config.hold_ttl),
-            reason: req
-                .reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned),
-            cancellation: None,
-            idempotency_key: req.idempotency_key.clone(),
-            booked_by: actor.user_id,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        })
-    }
-
-    fn validate_times(
+    /// Checks a requested interval: whole minutes, in the future, ordered, not too long.
+    pub(super) fn validate_times(
         &self,
         start: DateTime<Utc>,
         end: DateTime<Utc>,

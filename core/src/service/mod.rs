@@ -13,6 +13,7 @@ mod audit_log;
 mod auth;
 mod availability;
 mod billing;
+mod booking;
 mod builder;
 mod config;
 mod files;

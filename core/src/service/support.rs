@@ -140,7 +140,21 @@ impl MedSync {
         subject: &Subject,
     ) -> Result<Decision> {
         let rel = self.relationships(actor, &resource).await?;
-        let decision = self.inner.policy.decide(actor, action, &resource, &rel);
+        self.authorize_with(actor, action, &resource, &rel, audit_action, subject)
+            .await
+    }
+
+    /// [`MedSync::authorize`] with the relationships already read.
+    pub(crate) async fn authorize_with(
+        &self,
+        actor: &Actor,
+        action: Action,
+        resource: &Resource,
+        rel: &Relationships,
+        audit_action: &str,
+        subject: &Subject,
+    ) -> Result<Decision> {
+        let decision = self.inner.policy.decide(actor, action, resource, rel);
         if decision.allowed {
             return Ok(decision);
         }

@@ -27,7 +27,7 @@ pub use identity::{PatientFilter, PatientStore, UserFilter, UserStore};
 pub use notifications::NotificationStore;
 pub use prescriptions::PrescriptionStore;
 pub use records::RecordStore;
-pub use schedule::{AppointmentFilter, BookOutcome, ScheduleStore};
+pub use schedule::{AppointmentFilter, BookOutcome, BookingFacts, ChartState, ScheduleStore};
 pub use tokens::TokenStore;
 
 use serde::{Deserialize, Serialize};

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use super::Page;
 use crate::audit::AuditEvent;
 use crate::error::Result;
+use crate::identity::{Patient, Role, User, UserStatus};
 use crate::ids::{AppointmentId, PatientId, UserId};
+use crate::policy::Relationships;
 use crate::scheduling::{Appointment, AppointmentStatus, Availability};
 
 /// Which appointments to list.
@@ -31,6 +33,62 @@ pub enum BookOutcome {
     Existing(Appointment),
 }
 
+/// The state of a chart as far as writing to it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartState {
+    /// No chart with that id.
+    Missing,
+    /// The chart exists but is archived (read-only).
+    Archived,
+    /// The chart exists and accepts writes.
+    Writable,
+}
+
+/// Everything a booking decision reads besides the calendars: the booker's relationships to
+/// the chart, whether the doctor can be booked, the chart's state and the doctor's
+/// availability. See [`ScheduleStore::booking_facts`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingFacts {
+    /// The booker's relationships to the chart (as [`AccessStore::relationships`] answers).
+    ///
+    /// [`AccessStore::relationships`]: super::AccessStore::relationships
+    pub relationships: Relationships,
+    /// The doctor exists, has the doctor role and is active.
+    pub doctor_bookable: bool,
+    /// The chart's state.
+    pub chart: ChartState,
+    /// The doctor's availability, if set.
+    pub availability: Option<Availability>,
+}
+
+impl BookingFacts {
+    /// The facts from the answers of the single-purpose reads ([`AccessStore::relationships`],
+    /// [`UserStore::user`] of the doctor, [`PatientStore::patient`] of the chart,
+    /// [`ScheduleStore::availability`]).
+    ///
+    /// [`AccessStore::relationships`]: super::AccessStore::relationships
+    /// [`UserStore::user`]: super::UserStore::user
+    /// [`PatientStore::patient`]: super::PatientStore::patient
+    pub fn from_reads(
+        relationships: Relationships,
+        doctor: Option<&User>,
+        chart: Option<&Patient>,
+        availability: Option<Availability>,
+    ) -> Self {
+        Self {
+            relationships,
+            doctor_bookable: doctor
+                .is_some_and(|u| u.role == Role::Doctor && u.status == UserStatus::Active),
+            chart: match chart {
+                None => ChartState::Missing,
+                Some(p) if p.archived_at.is_some() => ChartState::Archived,
+                Some(_) => ChartState::Writable,
+            },
+            availability,
+        }
+    }
+}
+
 /// Availability and appointments.
 #[async_trait]
 pub trait ScheduleStore: Send + Sync {
@@ -40,6 +98,25 @@ pub trait ScheduleStore: Send + Sync {
 
     /// The doctor's availability, if set.
     async fn availability(&self, doctor_id: UserId) -> Result<Option<Availability>>;
+
+    /// What booking `patient_id` with `doctor_id` on behalf of `actor` depends on, read at
+    /// `now` in one consistent snapshot where the backend can (one statement, one
+    /// transaction), so a booking costs one read before its write instead of four.
+    ///
+    /// Answers must equal what the single-purpose reads return (see
+    /// [`BookingFacts::from_reads`]); the conformance suite checks this. The default answers
+    /// `None`, and the service then makes those four reads itself: override it only to save
+    /// round trips.
+    async fn booking_facts(
+        &self,
+        actor: UserId,
+        doctor_id: UserId,
+        patient_id: PatientId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BookingFacts>> {
+        let _ = (actor, doctor_id, patient_id, now);
+        Ok(None)
+    }
 
     /// Books `appointment` (status `pending` or `confirmed`, `version` 1) in one atomic step:
     /// 1. if `idempotency_key` is set and the same booker already has an appointment with that
