@@ -13,46 +13,26 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, Utc};
 use medsync::core::audit::{AuditEvent, Outcome};
-use medsync::core::auth::Argon2Hasher;
 use medsync::core::clock::ManualClock;
-use medsync::core::identity::{PatientDetails, Role};
+use medsync::core::identity::Role;
 use medsync::core::ids::{AppointmentId, AuditId, PatientId, UserId};
 use medsync::core::policy::Actor;
-use medsync::core::scheduling::{Appointment, AppointmentStatus, Availability, WeeklyRule};
+use medsync::core::scheduling::{Appointment, AppointmentStatus};
 use medsync::core::store::ScheduleStore;
+use medsync::core::testkit::throughput;
+use medsync::core::testkit::{BUFFER_MINUTES, SLOT_MINUTES};
 use medsync::memory::MemoryStore;
-use medsync::{BookRequest, MedSync, Registration};
+use medsync::{BookRequest, MedSync};
+
+/// Week 0 of the grid, and the start of grid position `k` (12 slots a day, 60 a week).
+pub use medsync::core::testkit::throughput::{monday, slot as grid_start};
 
 /// Slot length in minutes.
-const SLOT_MIN: i64 = 30;
-/// Buffer after each appointment in minutes.
-const BUFFER_MIN: u32 = 10;
-/// Grid slots per working day (09:00–17:00 in steps of 40 minutes).
-const PER_DAY: u64 = 12;
-/// Grid slots per week (five working days).
-const PER_WEEK: u64 = 5 * PER_DAY;
+const SLOT_MIN: i64 = SLOT_MINUTES as i64;
 /// Synthetic charts the pre-filled appointments rotate over.
 const CHARTS: u64 = 1_000;
-/// A passphrase the password policy accepts.
-const PASSWORD: &str = "plum kettle orbit lantern";
-
-/// Monday 2026-03-02 00:00 UTC: week 0 of the grid.
-pub fn monday() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 0, 0, 0).unwrap()
-}
-
-/// Start of grid position `k`.
-pub fn grid_start(k: u64) -> DateTime<Utc> {
-    let (week, within) = (k / PER_WEEK, k % PER_WEEK);
-    let (day, slot) = (within / PER_DAY, within % PER_DAY);
-    monday()
-        + Duration::weeks(week as i64)
-        + Duration::days(day as i64)
-        + Duration::hours(9)
-        + Duration::minutes(40 * slot as i64)
-}
 
 /// Grid position of the `i`-th pre-filled appointment.
 fn taken_position(i: u64) -> u64 {
@@ -117,66 +97,28 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the world: the service, an approved doctor with availability, a patient, and
-    /// `size` appointments booked through [`ScheduleStore::book`] directly.
+    /// Builds the world: the service, an approved doctor with availability and a patient (see
+    /// [`throughput::world`]), and `size` appointments booked through [`ScheduleStore::book`]
+    /// directly.
     pub async fn build(size: u64) -> Self {
         let store = MemoryStore::new();
-        let now = monday() + Duration::hours(8);
+        let now = throughput::now();
         let clock = Arc::new(ManualClock::new(now));
-        let hasher = Argon2Hasher::with_params(1024, 1, 1).expect("valid argon2 parameters");
-        let svc = MedSync::builder(
-            Arc::new(store.clone()),
-            b"core-scaling-bench-secret-0123456789abcdef".to_vec(),
-        )
-        .clock(clock.clone())
-        .hasher(Arc::new(hasher))
-        .build()
-        .expect("service builds");
-        let admin = svc
-            .bootstrap_admin("admin@bench.test", "Ada Admin", PASSWORD)
+        let svc = throughput::service_builder(Arc::new(store.clone()))
+            .expect("valid argon2 parameters")
+            .clock(clock.clone())
+            .build()
+            .expect("service builds");
+        let client = throughput::world(&svc, 1)
             .await
-            .expect("bootstrap admin");
-        let admin = actor(admin.id, Role::Admin, None);
-        let doctor = svc
-            .register(Registration {
-                name: "Bench Doctor".into(),
-                email: "doctor@bench.test".into(),
-                password: PASSWORD.into(),
-                role: Some(Role::Doctor),
-                specialization: Some("General practice".into()),
-                ..Default::default()
-            })
-            .await
-            .expect("register doctor");
-        svc.approve_user(&admin, doctor.id)
-            .await
-            .expect("approve doctor");
-        let doctor_actor = actor(doctor.id, Role::Doctor, None);
-        svc.set_availability(&doctor_actor, availability(doctor.id))
-            .await
-            .expect("set availability");
-        let patient = svc
-            .register(Registration {
-                name: "Bench Patient".into(),
-                email: "patient@bench.test".into(),
-                password: PASSWORD.into(),
-                role: Some(Role::Patient),
-                patient: Some(PatientDetails {
-                    name: "Bench Patient".into(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            })
-            .await
-            .expect("register patient");
-        let patient = actor(patient.id, Role::Patient, patient.patient_id);
-
+            .expect("register the doctor and the patient")
+            .remove(0);
         let mut world = Self {
             store,
             svc,
             clock,
-            doctor: doctor.id,
-            patient,
+            doctor: client.doctor,
+            patient: client.patient,
             size,
             now,
             gap_stride: coprime_stride(size / 3),
@@ -265,7 +207,7 @@ pub fn appointment(
         patient_id: patient,
         start,
         end: start + Duration::minutes(SLOT_MIN),
-        buffer_minutes: BUFFER_MIN,
+        buffer_minutes: BUFFER_MINUTES,
         appointment_type: "consultation".into(),
         status: AppointmentStatus::Confirmed,
         hold_expires_at: None,
@@ -304,37 +246,4 @@ where
     T::Err: std::fmt::Debug,
 {
     id(kind, n)
-}
-
-fn actor(user_id: UserId, role: Role, patient_id: Option<PatientId>) -> Actor {
-    Actor {
-        user_id,
-        role,
-        patient_id,
-    }
-}
-
-fn availability(doctor: UserId) -> Availability {
-    let weekly = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ]
-    .into_iter()
-    .map(|day| WeeklyRule {
-        day,
-        start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-        end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-    })
-    .collect();
-    Availability {
-        doctor_id: doctor,
-        timezone: chrono_tz::UTC,
-        weekly,
-        exceptions: vec![],
-        slot_minutes: SLOT_MIN as u32,
-        buffer_minutes: BUFFER_MIN,
-    }
 }

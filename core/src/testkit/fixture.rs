@@ -21,8 +21,40 @@ pub const MONDAY: (i32, u32, u32) = (2026, 3, 2);
 /// A password that passes the policy.
 pub const PASSWORD: &str = "plum kettle orbit lantern";
 
-/// A doctor with an account and availability (Mon–Fri 09:00–17:00 UTC, 30-min slots,
-/// 10-min buffer).
+/// Slot length (minutes) of [`weekday_availability`].
+pub const SLOT_MINUTES: u32 = 30;
+
+/// Buffer after each appointment (minutes) of [`weekday_availability`].
+pub const BUFFER_MINUTES: u32 = 10;
+
+/// The fixture doctors' week: Mon–Fri 09:00–17:00 UTC, [`SLOT_MINUTES`]-minute slots and a
+/// [`BUFFER_MINUTES`]-minute buffer, no exceptions.
+pub fn weekday_availability(doctor: UserId) -> Availability {
+    let weekly = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ]
+    .into_iter()
+    .map(|day| WeeklyRule {
+        day,
+        start: NaiveTime::from_hms_opt(9, 0, 0).expect("valid time"),
+        end: NaiveTime::from_hms_opt(17, 0, 0).expect("valid time"),
+    })
+    .collect();
+    Availability {
+        doctor_id: doctor,
+        timezone: chrono_tz::UTC,
+        weekly,
+        exceptions: vec![],
+        slot_minutes: SLOT_MINUTES,
+        buffer_minutes: BUFFER_MINUTES,
+    }
+}
+
+/// A doctor with an account and [`weekday_availability`].
 #[derive(Debug, Clone)]
 pub struct FixtureDoctor {
     /// The doctor's user.
@@ -128,31 +160,9 @@ impl Fixture {
             .approve_user(&self.admin, user.id)
             .await
             .expect("approve doctor");
-        let weekly = [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-        ]
-        .into_iter()
-        .map(|day| WeeklyRule {
-            day,
-            start: NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            end: NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-        })
-        .collect();
-        let availability = Availability {
-            doctor_id: user.id,
-            timezone: chrono_tz::UTC,
-            weekly,
-            exceptions: vec![],
-            slot_minutes: 30,
-            buffer_minutes: 10,
-        };
         let a = actor(&user);
         self.svc
-            .set_availability(&a, availability)
+            .set_availability(&a, weekday_availability(user.id))
             .await
             .expect("set availability");
         FixtureDoctor { user, actor: a }

@@ -16,8 +16,12 @@
 pub mod cases;
 pub mod files;
 mod fixture;
+pub mod throughput;
 
-pub use fixture::{Fixture, FixtureDoctor, FixturePatient, MONDAY};
+pub use fixture::{
+    weekday_availability, Fixture, FixtureDoctor, FixturePatient, BUFFER_MINUTES, MONDAY,
+    SLOT_MINUTES,
+};
 
 /// Stamps one `#[tokio::test]` per conformance case into the calling module.
 ///
