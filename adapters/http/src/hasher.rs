@@ -18,11 +18,11 @@ type Job = Box<dyn FnOnce(&Argon2Hasher) + Send>;
 /// (`medsync-argon2-N`), queueing the rest, so argon2 never stalls the async workers and a
 /// login flood cannot take more than the pool's cores.
 ///
-/// A fixed pool rather than Tokio's blocking pool also bounds memory: each argon2 call
-/// allocates its whole memory cost (19 MiB with the OWASP parameters), and the allocator keeps
-/// such blocks per thread, so spreading hashes over an elastic set of blocking threads left
-/// hundreds of megabytes resident after a burst of logins. The pool's threads stop when the
-/// last clone of the hasher is dropped.
+/// A fixed pool rather than Tokio's blocking pool also bounds memory: [`Argon2Hasher`] keeps
+/// one working buffer of its memory cost (19 MiB with the OWASP parameters) per thread that
+/// hashes, reused for every later hash on that thread, so this pool holds exactly `threads`
+/// buffers however many logins arrive. The pool's threads stop, freeing their buffers, when
+/// the last clone of the hasher is dropped.
 #[derive(Clone)]
 pub struct BlockingHasher {
     jobs: Sender<Job>,

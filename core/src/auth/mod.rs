@@ -1,6 +1,7 @@
 //! Authentication: password hashing and policy, JWT access tokens, opaque refresh and reset
 //! tokens.
 
+mod argon2_memory;
 mod jwt;
 mod model;
 mod opaque;
