@@ -5,47 +5,26 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use bson::spec::BinarySubtype;
-use bson::{doc, Bson, Document};
+use bson::{doc, Bson};
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use medsync_core::access::{BreakGlass, Grant};
 use medsync_core::audit::AuditEvent;
 use medsync_core::ids::{GrantId, PatientId, UserId};
 use medsync_core::policy::Relationships;
-use medsync_core::scheduling::AppointmentStatus;
 use medsync_core::store::AccessStore;
 use medsync_core::{Error, Result};
 use mongodb::options::ReturnDocument;
 use mongodb::ClientSession;
 use uuid::Uuid;
 
-use crate::convert::{all, all_in, bdate, bid, tag};
+use crate::convert::{all, bdate, bid};
 use crate::error;
 use crate::model::access::{BreakGlassDoc, CareTeamDoc, GrantDoc};
+use crate::relationships::{grant_active, treating};
 use crate::schema::{APPOINTMENTS, BREAK_GLASS, CARE_TEAM, GRANTS, PATIENTS};
 use crate::store::MongoStore;
 use crate::txn::{Attempt, Fail};
-
-/// Appointments that make their doctor part of the chart's care team at `now`: confirmed,
-/// completed, no-show, or pending with a live hold.
-fn treating(now: DateTime<Utc>) -> Document {
-    doc! {"$or": [
-        {"status": {"$in": [
-            tag(&AppointmentStatus::Confirmed),
-            tag(&AppointmentStatus::Completed),
-            tag(&AppointmentStatus::NoShow),
-        ]}},
-        {"status": tag(&AppointmentStatus::Pending), "hold_expires_at": {"$gt": bdate(now)}},
-    ]}
-}
-
-/// Grants in force at `now`.
-fn grant_active(now: DateTime<Utc>) -> Document {
-    doc! {
-        "revoked_at": null,
-        "$or": [{"expires_at": null}, {"expires_at": {"$gt": bdate(now)}}],
-    }
-}
 
 /// The uuid of a BSON binary subtype 4 value.
 fn uuid_of(b: &Bson) -> Option<Uuid> {
@@ -156,70 +135,6 @@ impl MongoStore {
             .await?;
         self.append_in(s, chain, audit).await?;
         Ok(())
-    }
-
-    /// Whether `filter` matches a document of `collection`, inside the session.
-    async fn exists_in(
-        &self,
-        s: &mut ClientSession,
-        collection: &str,
-        filter: Document,
-    ) -> Attempt<bool> {
-        let found = self
-            .raw(collection)
-            .find_one(filter)
-            .projection(doc! {"_id": 1})
-            .session(s)
-            .await?;
-        Ok(found.is_some())
-    }
-
-    pub(crate) async fn relationships_in(
-        &self,
-        s: &mut ClientSession,
-        actor: UserId,
-        patient: PatientId,
-        now: DateTime<Utc>,
-    ) -> Attempt<Relationships> {
-        let (a, p) = (bid(actor.0), bid(patient.0));
-        let owner = self
-            .exists_in(s, PATIENTS, doc! {"_id": p, "user_id": a})
-            .await?;
-        let assigned = self
-            .exists_in(s, CARE_TEAM, doc! {"patient_id": p, "member_id": a})
-            .await?;
-        let care_team = assigned || {
-            let mut f = treating(now);
-            f.insert("doctor_id", a);
-            f.insert("patient_id", p);
-            self.exists_in(s, APPOINTMENTS, f).await?
-        };
-        let mut f = grant_active(now);
-        f.insert("patient_id", p);
-        f.insert("grantee", a);
-        let cursor = self
-            .coll::<GrantDoc>(GRANTS)
-            .find(f)
-            .session(&mut *s)
-            .await?;
-        let granted = all_in(cursor, s)
-            .await?
-            .into_iter()
-            .flat_map(|g| g.actions)
-            .collect();
-        let break_glass = self
-            .exists_in(
-                s,
-                BREAK_GLASS,
-                doc! {"actor": a, "patient_id": p, "expires_at": {"$gt": bdate(now)}},
-            )
-            .await?;
-        Ok(Relationships {
-            owner,
-            care_team,
-            granted,
-            break_glass,
-        })
     }
 
     async fn related_in(
@@ -340,11 +255,7 @@ impl AccessStore for MongoStore {
         patient_id: PatientId,
         now: DateTime<Utc>,
     ) -> Result<Relationships> {
-        let ctx = (self, actor, patient_id, now);
-        self.unaudited_transaction("relationship read", &ctx, |s, _, &(st, a, p, now)| {
-            st.relationships_in(s, a, p, now).boxed()
-        })
-        .await
+        self.read_relationships(actor, patient_id, now).await
     }
 
     async fn related_patients(&self, actor: UserId, now: DateTime<Utc>) -> Result<Vec<PatientId>> {

@@ -67,6 +67,7 @@ mod notifier;
 mod patients;
 mod prescriptions;
 mod records;
+mod relationships;
 mod schedule;
 mod schema;
 mod store;

@@ -146,7 +146,7 @@ impl ScheduleStore for MongoStore {
         Ok(found.map(Availability::from))
     }
 
-    /// One snapshot transaction, see [`MongoStore::read_booking_facts`].
+    /// One aggregation, see [`MongoStore::read_booking_facts`].
     async fn booking_facts(
         &self,
         actor: UserId,
