@@ -443,6 +443,7 @@ impl ScheduleStore for MemoryStore {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<BookOutcome> {
+        appointment.check_span()?;
         let mut guard = self.lock();
         let st = &mut *guard;
         let outcome = st.schedule.book(appointment, now)?;
@@ -463,6 +464,7 @@ impl ScheduleStore for MemoryStore {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<Appointment> {
+        next.check_span()?;
         let mut guard = self.lock();
         let st = &mut *guard;
         let stored = st.schedule.update(next, expected_version, now)?;

@@ -9,9 +9,11 @@
 //! the stored `block_end = end + buffer`, so both sides' buffers count for the doctor.
 
 use bson::{doc, Document};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use medsync_core::ids::{AppointmentId, PatientId, UserId};
-use medsync_core::scheduling::{Appointment, AppointmentStatus};
+use medsync_core::scheduling::{
+    Appointment, AppointmentStatus, MAX_APPOINTMENT_MINUTES, MAX_BLOCK_MINUTES,
+};
 use medsync_core::Error;
 use mongodb::ClientSession;
 
@@ -40,6 +42,12 @@ pub(crate) fn expire_update(now: DateTime<Utc>) -> Document {
         "$set": {"status": tag(&AppointmentStatus::Expired), "updated_at": bdate(now)},
         "$inc": {"version": 1_i64},
     }
+}
+
+/// `minutes` before `t` (saturating at the earliest representable instant).
+fn earliest(t: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
+    t.checked_sub_signed(Duration::minutes(i64::from(minutes)))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 impl MongoStore {
@@ -134,9 +142,16 @@ impl MongoStore {
         next: &Appointment,
         now: DateTime<Utc>,
     ) -> Attempt<()> {
+        // Stored appointments pass `check_span`, so a blocker starts at most
+        // `MAX_BLOCK_MINUTES` (doctor) or `MAX_APPOINTMENT_MINUTES` (patient) before `next`:
+        // the lower bound keeps the index scan to that window instead of a calendar's whole
+        // history.
         let doctor = doc! {
             "doctor_id": bid(next.doctor_id.0),
-            "start": {"$lt": bdate(next.doctor_block_end())},
+            "start": {
+                "$gt": bdate(earliest(next.start, MAX_BLOCK_MINUTES)),
+                "$lt": bdate(next.doctor_block_end()),
+            },
             "block_end": {"$gt": bdate(next.start)},
         };
         if let Some(id) = self.first_active(s, next, now, doctor).await? {
@@ -146,7 +161,10 @@ impl MongoStore {
         }
         let patient = doc! {
             "patient_id": bid(next.patient_id.0),
-            "start": {"$lt": bdate(next.end)},
+            "start": {
+                "$gt": bdate(earliest(next.start, MAX_APPOINTMENT_MINUTES)),
+                "$lt": bdate(next.end),
+            },
             "end": {"$gt": bdate(next.start)},
         };
         if let Some(id) = self.first_active(s, next, now, patient).await? {

@@ -165,6 +165,8 @@ impl ScheduleStore for MongoStore {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<BookOutcome> {
+        // The collision queries rely on it (see `calendar`).
+        appointment.check_span()?;
         let ctx = (self, appointment, now, audit);
         self.transaction("booking", &ctx, |s, chain, &(st, ap, now, a)| {
             st.book_in(s, chain, ap, now, a).boxed()
@@ -188,6 +190,7 @@ impl ScheduleStore for MongoStore {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<Appointment> {
+        next.check_span()?;
         let ctx = (self, next, expected_version, now, audit);
         self.transaction(
             "appointment update",

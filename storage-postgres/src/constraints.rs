@@ -54,6 +54,7 @@ pub(crate) const CONSTRAINTS: &[(&str, Meaning)] = &[
     ("appointments_patient_id_fkey", Missing("patient")),
     ("appointments_time_order", Invalid("end", "must be after start")),
     ("appointments_buffer_check", Invalid("buffer_minutes", "must not be negative")),
+    ("appointments_span", Invalid("end", "an appointment lasts at most 24 hours (buffer at most 240 minutes)")),
     ("appointments_status_check", Invalid("status", "is not a known status")),
     ("appointments_pending_hold", Invalid("hold_expires_at", "a pending hold needs an expiry")),
     ("appointments_cancellation_complete", Invalid("cancellation", "is incomplete")),

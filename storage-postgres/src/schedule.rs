@@ -328,6 +328,8 @@ impl ScheduleStore for PostgresStore {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<BookOutcome> {
+        // `appointments_span` enforces it too; checked first for the error's field names.
+        appointment.check_span()?;
         retry::transient(|| self.book_with(appointment, now, Some(audit))).await
     }
 
@@ -348,6 +350,7 @@ impl ScheduleStore for PostgresStore {
         now: DateTime<Utc>,
         audit: &AuditEvent,
     ) -> Result<Appointment> {
+        next.check_span()?;
         retry::transient(|| self.update_once(next, expected_version, now, audit)).await
     }
 

@@ -19,7 +19,7 @@ pub use availability::fits_availability;
 pub use lifecycle::{apply_transition, Transition};
 pub use model::{
     Appointment, AppointmentStatus, Availability, Cancellation, Slot, TimeOff, WeeklyRule,
-    DEFAULT_APPOINTMENT_TYPE,
+    DEFAULT_APPOINTMENT_TYPE, MAX_APPOINTMENT_MINUTES, MAX_BLOCK_MINUTES, MAX_BUFFER_MINUTES,
 };
 pub use slots::free_slots;
 pub use validation::validate_availability;

@@ -144,6 +144,19 @@ pub struct Appointment {
 /// The appointment type used when a booking names none.
 pub const DEFAULT_APPOINTMENT_TYPE: &str = "consultation";
 
+/// The longest an appointment may last, whatever the service is configured with (24 hours).
+/// Stores refuse longer ones, so a backend may bound its collision search by
+/// [`MAX_BLOCK_MINUTES`].
+pub const MAX_APPOINTMENT_MINUTES: u32 = 24 * 60;
+
+/// The largest buffer after an appointment (as availability validation allows).
+pub const MAX_BUFFER_MINUTES: u32 = 240;
+
+/// The longest interval an appointment can block a doctor's calendar: the longest
+/// appointment plus the largest buffer. An appointment colliding with one that starts at
+/// `t` therefore starts after `t - MAX_BLOCK_MINUTES`.
+pub const MAX_BLOCK_MINUTES: u32 = MAX_APPOINTMENT_MINUTES + MAX_BUFFER_MINUTES;
+
 impl Appointment {
     /// Whether the appointment blocks its interval at `now`: confirmed, or pending with an
     /// unexpired hold.
@@ -153,6 +166,25 @@ impl Appointment {
             AppointmentStatus::Pending => self.hold_expires_at.is_some_and(|t| t > now),
             _ => false,
         }
+    }
+
+    /// Checks the interval a store is asked to keep: `end` after `start`, at most
+    /// [`MAX_APPOINTMENT_MINUTES`] long, `buffer_minutes` at most [`MAX_BUFFER_MINUTES`].
+    /// `InvalidInput` naming the field otherwise.
+    pub fn check_span(&self) -> crate::error::Result<()> {
+        let mut v = crate::error::Validator::new();
+        v.check(self.end > self.start, "end", "must be after start");
+        v.check(
+            self.end - self.start <= Duration::minutes(i64::from(MAX_APPOINTMENT_MINUTES)),
+            "end",
+            "an appointment lasts at most 24 hours",
+        );
+        v.check(
+            self.buffer_minutes <= MAX_BUFFER_MINUTES,
+            "buffer_minutes",
+            "must be between 0 and 240",
+        );
+        v.finish()
     }
 
     /// End of the doctor's blocked interval: `end + buffer_minutes` (saturating at the

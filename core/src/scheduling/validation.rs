@@ -2,13 +2,11 @@
 
 use chrono::{Duration, Weekday};
 
-use super::Availability;
+use super::{Availability, MAX_BUFFER_MINUTES};
 use crate::error::{Result, Validator};
 
 /// Smallest and largest slot length, in minutes.
 const SLOT_MINUTES: std::ops::RangeInclusive<u32> = 5..=480;
-/// Largest buffer after an appointment, in minutes.
-const MAX_BUFFER_MINUTES: u32 = 240;
 /// Most weekly rules one availability may hold.
 const MAX_WEEKLY_RULES: usize = 50;
 /// Most exceptions (time off) one availability may hold.

@@ -1,14 +1,17 @@
 use std::sync::Arc;
 
+use chrono::Duration;
+
 use super::{Config, Inner, MedSync};
 use crate::auth::{Argon2Hasher, JwtConfig, JwtIssuer, PasswordHasher};
 use crate::clock::{Clock, SystemClock};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::files::{EicarScanner, FileScanner};
 use crate::ids::{IdGen, V7Ids};
 use crate::notify::{NoopNotifier, Notifier};
 use crate::policy::PolicyEngine;
 use crate::prescriptions::{CuratedInteractions, InteractionChecker};
+use crate::scheduling::MAX_APPOINTMENT_MINUTES;
 use crate::store::{FileStore, Store};
 
 /// Builds a [`MedSync`]. Every port has a production default: the system clock, UUID v7 ids,
@@ -114,8 +117,17 @@ impl MedSyncBuilder {
     }
 
     /// Builds the service. Fails with `InvalidInput` on `jwt_secret` if it is shorter than
-    /// 32 bytes.
+    /// 32 bytes, and on `max_appointment` unless it is more than zero and at most
+    /// [`MAX_APPOINTMENT_MINUTES`] (what stores accept).
     pub fn build(self) -> Result<MedSync> {
+        let longest = Duration::minutes(i64::from(MAX_APPOINTMENT_MINUTES));
+        if self.config.max_appointment > longest || self.config.max_appointment <= Duration::zero()
+        {
+            return Err(Error::invalid(
+                "max_appointment",
+                "must be more than zero and at most 24 hours",
+            ));
+        }
         let jwt = JwtIssuer::new(self.jwt)?;
         Ok(MedSync {
             inner: Arc::new(Inner {

@@ -946,3 +946,30 @@ async fn unknown_email_burns_a_dummy_verify_and_fails_like_a_wrong_password() {
     }
     assert_eq!(unknown.to_string(), wrong.to_string());
 }
+
+#[test]
+fn the_builder_refuses_appointments_longer_than_stores_accept() {
+    for hours in [0, 25] {
+        let config = super::Config {
+            max_appointment: chrono::Duration::hours(hours),
+            ..super::Config::default()
+        };
+        let built = MedSync::builder(Arc::new(MockBackend::new()), JWT_SECRET.to_vec())
+            .config(config)
+            .build();
+        match built {
+            Err(e) => assert_eq!(e.field_errors()[0].field, "max_appointment", "{hours} h"),
+            Ok(_) => panic!("{hours} h accepted"),
+        }
+    }
+    let day = super::Config {
+        max_appointment: chrono::Duration::hours(24),
+        ..super::Config::default()
+    };
+    assert!(
+        MedSync::builder(Arc::new(MockBackend::new()), JWT_SECRET.to_vec())
+            .config(day)
+            .build()
+            .is_ok()
+    );
+}

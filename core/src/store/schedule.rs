@@ -128,7 +128,11 @@ pub trait ScheduleStore: Send + Sync {
     ///    for the doctor (`[start, end + buffer)`) or the patient (`[start, end)`);
     /// 4. stores it and `audit`, returns `Created`.
     ///
-    /// Of any set of concurrent colliding bookings, at most one succeeds.
+    /// Of any set of concurrent colliding bookings, at most one succeeds. An appointment that
+    /// fails [`Appointment::check_span`] (longer than
+    /// [`MAX_APPOINTMENT_MINUTES`](crate::scheduling::MAX_APPOINTMENT_MINUTES), a buffer over
+    /// the maximum) is `InvalidInput` and writes nothing, so backends may bound their
+    /// collision search by [`MAX_BLOCK_MINUTES`](crate::scheduling::MAX_BLOCK_MINUTES).
     async fn book(
         &self,
         appointment: &Appointment,
@@ -143,7 +147,8 @@ pub trait ScheduleStore: Send + Sync {
     /// `expected_version`, storing `next` with `version = expected_version + 1`, and appends
     /// `audit`. When `next` is active at `now`, it first expires lapsed holds as in
     /// [`ScheduleStore::book`] and fails with `Conflict` if `next` collides with another
-    /// active appointment (reschedule is thus one atomic move).
+    /// active appointment (reschedule is thus one atomic move). `next` must pass
+    /// [`Appointment::check_span`] (`InvalidInput` otherwise), as in `book`.
     ///
     /// `PreconditionFailed` if the version moved; `NotFound` if absent. Returns what was stored.
     async fn update_appointment(

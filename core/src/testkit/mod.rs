@@ -114,6 +114,7 @@ macro_rules! __conformance_cases {
             booking_lifecycle_and_notifications,
             booking_outside_availability_is_rejected,
             booking_facts_match_the_single_reads,
+            stores_bound_appointment_spans,
             conflicts_name_the_blocking_appointment,
             concurrent_bookings_one_doctor_exactly_one_wins,
             concurrent_bookings_one_patient_two_doctors_exactly_one_wins,

@@ -11,6 +11,7 @@ mod prescriptions;
 mod races;
 mod records;
 mod scheduling;
+mod spans;
 
 pub use access::*;
 pub use accounts::*;
@@ -23,3 +24,4 @@ pub use prescriptions::*;
 pub use races::*;
 pub use records::*;
 pub use scheduling::*;
+pub use spans::*;
