@@ -34,7 +34,7 @@ use futures::FutureExt;
 use medsync_core::ids::NotificationId;
 use medsync_core::notify::{Notification, NotificationKind, Notifier};
 use medsync_core::scheduling::Appointment;
-use medsync_core::store::{AccessStore, NotificationStore, PatientStore, ScheduleStore, UserStore};
+use medsync_core::store::{NotificationStore, ScheduleStore};
 use medsync_core::testkit::throughput::{
     self, booking_event, now, Args, BoxError, Client, Mode, MODES,
 };
@@ -191,10 +191,7 @@ async fn breakdown(n: u64) -> Result<Vec<(&'static str, f64)>, BoxError> {
         svc: Some(svc),
     };
     let mut steps: Vec<(&'static str, Duration)> = [
-        "relationships (policy)",
-        "user (doctor)",
-        "patient (chart)",
-        "availability",
+        "booking_facts (one read)",
         "book (store, audited)",
         "insert_notification",
         "notifier.deliver (NOTIFY)",
@@ -213,18 +210,12 @@ async fn breakdown(n: u64) -> Result<Vec<(&'static str, f64)>, BoxError> {
             at = t;
         };
         store
-            .relationships(client.patient.user_id, patient, now())
+            .booking_facts(client.patient.user_id, client.doctor, patient, now())
             .await?;
         lap(&mut steps, 0);
-        store.user(client.doctor).await?;
-        lap(&mut steps, 1);
-        store.patient(patient).await?;
-        lap(&mut steps, 2);
-        store.availability(client.doctor).await?;
-        lap(&mut steps, 3);
         let a = client.hold(k);
         store.book(&a, now(), &booking_event(&a)).await?;
-        lap(&mut steps, 4);
+        lap(&mut steps, 1);
         let note = Notification {
             id: NotificationId(Uuid::now_v7()),
             user_id: client.doctor,
@@ -238,15 +229,15 @@ async fn breakdown(n: u64) -> Result<Vec<(&'static str, f64)>, BoxError> {
             read_at: None,
         };
         store.insert_notification(&note).await?;
-        lap(&mut steps, 5);
+        lap(&mut steps, 2);
         notifier.deliver(&note).await?;
-        lap(&mut steps, 6);
-        steps[7].1 += started.elapsed();
+        lap(&mut steps, 3);
+        steps[4].1 += started.elapsed();
     }
     for k in n + 1..=2 * n {
         let started = Instant::now();
         one(Mode::Service, &target, &client, k).await?;
-        steps[8].1 += started.elapsed();
+        steps[5].1 += started.elapsed();
     }
     store.pool().close().await;
     Ok(steps
