@@ -44,6 +44,49 @@ pub(crate) fn expire_update(now: DateTime<Utc>) -> Document {
     }
 }
 
+/// What [`MongoStore::first_active`] looks for: appointments `matching`, other than `next`,
+/// active at `now` (sorted by start, first one).
+pub(crate) fn first_active_filter(
+    next: &Appointment,
+    now: DateTime<Utc>,
+    matching: Document,
+) -> Document {
+    doc! {"$and": [
+        matching,
+        {"_id": {"$ne": bid(next.id.0)}},
+        active_at(now),
+    ]}
+}
+
+/// The doctor's appointments whose blocked interval `[start, end + buffer)` meets `next`'s.
+///
+/// Stored appointments pass `check_span`, so such a blocker starts at most
+/// [`MAX_BLOCK_MINUTES`] before `next`: the lower bound keeps the scan of the
+/// `(doctor_id, start)` index to that window instead of the calendar's whole history.
+pub(crate) fn doctor_window(next: &Appointment) -> Document {
+    doc! {
+        "doctor_id": bid(next.doctor_id.0),
+        "start": {
+            "$gt": bdate(earliest(next.start, MAX_BLOCK_MINUTES)),
+            "$lt": bdate(next.doctor_block_end()),
+        },
+        "block_end": {"$gt": bdate(next.start)},
+    }
+}
+
+/// The patient's appointments whose `[start, end)` meets `next`'s; bounded like
+/// [`doctor_window`] by [`MAX_APPOINTMENT_MINUTES`].
+pub(crate) fn patient_window(next: &Appointment) -> Document {
+    doc! {
+        "patient_id": bid(next.patient_id.0),
+        "start": {
+            "$gt": bdate(earliest(next.start, MAX_APPOINTMENT_MINUTES)),
+            "$lt": bdate(next.end),
+        },
+        "end": {"$gt": bdate(next.start)},
+    }
+}
+
 /// `minutes` before `t` (saturating at the earliest representable instant).
 fn earliest(t: DateTime<Utc>, minutes: u32) -> DateTime<Utc> {
     t.checked_sub_signed(Duration::minutes(i64::from(minutes)))
@@ -111,7 +154,7 @@ impl MongoStore {
     }
 
     /// The first (by start) appointment other than `next` active at `now` that `matching`
-    /// selects.
+    /// selects ([`first_active_filter`]).
     async fn first_active(
         &self,
         s: &mut ClientSession,
@@ -119,11 +162,7 @@ impl MongoStore {
         now: DateTime<Utc>,
         matching: Document,
     ) -> Attempt<Option<AppointmentId>> {
-        let filter = doc! {"$and": [
-            matching,
-            {"_id": {"$ne": bid(next.id.0)}},
-            active_at(now),
-        ]};
+        let filter = first_active_filter(next, now, matching);
         let hit = self
             .coll::<AppointmentDoc>(APPOINTMENTS)
             .find_one(filter)
@@ -142,31 +181,13 @@ impl MongoStore {
         next: &Appointment,
         now: DateTime<Utc>,
     ) -> Attempt<()> {
-        // Stored appointments pass `check_span`, so a blocker starts at most
-        // `MAX_BLOCK_MINUTES` (doctor) or `MAX_APPOINTMENT_MINUTES` (patient) before `next`:
-        // the lower bound keeps the index scan to that window instead of a calendar's whole
-        // history.
-        let doctor = doc! {
-            "doctor_id": bid(next.doctor_id.0),
-            "start": {
-                "$gt": bdate(earliest(next.start, MAX_BLOCK_MINUTES)),
-                "$lt": bdate(next.doctor_block_end()),
-            },
-            "block_end": {"$gt": bdate(next.start)},
-        };
+        let doctor = doctor_window(next);
         if let Some(id) = self.first_active(s, next, now, doctor).await? {
             return Err(
                 Error::conflict("doctor is booked at that time", Some(id.to_string())).into(),
             );
         }
-        let patient = doc! {
-            "patient_id": bid(next.patient_id.0),
-            "start": {
-                "$gt": bdate(earliest(next.start, MAX_APPOINTMENT_MINUTES)),
-                "$lt": bdate(next.end),
-            },
-            "end": {"$gt": bdate(next.start)},
-        };
+        let patient = patient_window(next);
         if let Some(id) = self.first_active(s, next, now, patient).await? {
             return Err(Error::conflict(
                 "patient already has an appointment at that time",
@@ -204,6 +225,7 @@ mod tests {
     use medsync_core::Error;
     use uuid::Uuid;
 
+    use super::{doctor_window, first_active_filter, patient_window};
     use crate::schema::CALENDAR_LOCKS;
     use crate::testing::fresh_mongo_store;
 
@@ -245,6 +267,64 @@ mod tests {
             outcome: Outcome::Allowed,
             detail: None,
         }
+    }
+
+    /// `totalDocsExamined` of the collision query `filter` (sorted by start, first match).
+    async fn examined(s: &crate::MongoStore, filter: bson::Document) -> i64 {
+        let explained = s
+            .database()
+            .run_command(bson::doc! {
+                "explain": {
+                    "find": crate::schema::APPOINTMENTS,
+                    "filter": filter,
+                    "sort": {"start": 1, "_id": 1},
+                    "limit": 1,
+                },
+                "verbosity": "executionStats",
+            })
+            .await
+            .unwrap();
+        let stats = explained.get_document("executionStats").unwrap();
+        match stats.get("totalDocsExamined").unwrap() {
+            bson::Bson::Int32(n) => i64::from(*n),
+            bson::Bson::Int64(n) => *n,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// A collision check reads the window a blocker could start in, not the calendar's
+    /// history: with 200 earlier appointments (8 a day), a new one examines at most a day
+    /// and a half's worth.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn collision_checks_read_a_bounded_window() {
+        let Some(s) = fresh_mongo_store().await else {
+            eprintln!("skipped: MONGODB_URL is not set");
+            return;
+        };
+        let slot = |k: i64| at(9, 0) + Duration::hours(k / 8 * 24 + k % 8);
+        for k in 0..200 {
+            let a = confirmed(1, 11, slot(k));
+            s.book(&a, at(8, 0), &event(&a)).await.unwrap();
+        }
+        let next = confirmed(1, 11, slot(200));
+        let now = at(8, 0);
+        for filter in [doctor_window(&next), patient_window(&next)] {
+            let n = examined(&s, first_active_filter(&next, now, filter)).await;
+            assert!(n <= 12, "examined {n} appointments");
+        }
+        // And the window still finds a blocker that started the day before.
+        let long = {
+            let mut a = confirmed(2, 12, at(9, 0) + Duration::days(400));
+            a.end = a.start + Duration::hours(24);
+            a.buffer_minutes = 240;
+            a
+        };
+        s.book(&long, now, &event(&long)).await.unwrap();
+        let late = confirmed(2, 13, long.end + Duration::minutes(230));
+        let Err(Error::Conflict { blocking, .. }) = s.book(&late, now, &event(&late)).await else {
+            panic!("the long appointment's buffer blocks");
+        };
+        assert_eq!(blocking, Some(long.id.to_string()));
     }
 
     /// One query reads both calendars' collisions: the doctor's blocker is named first, the
