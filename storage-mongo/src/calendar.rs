@@ -218,10 +218,12 @@ impl MongoStore {
 #[cfg(test)]
 mod tests {
     use chrono::{DateTime, Duration, TimeZone, Utc};
-    use medsync_core::audit::{AuditEvent, Outcome};
-    use medsync_core::ids::{AppointmentId, AuditId, PatientId, UserId};
-    use medsync_core::scheduling::{Appointment, AppointmentStatus};
+    use medsync_core::audit::AuditEvent;
+    use medsync_core::ids::{AppointmentId, PatientId, UserId};
+    use medsync_core::scheduling::Appointment;
     use medsync_core::store::ScheduleStore;
+    use medsync_core::testkit::confirmed_appointment;
+    use medsync_core::testkit::throughput::booking_event;
     use medsync_core::Error;
     use uuid::Uuid;
 
@@ -234,39 +236,12 @@ mod tests {
     }
 
     fn confirmed(doctor: u128, patient: u128, start: DateTime<Utc>) -> Appointment {
-        Appointment {
-            id: AppointmentId(Uuid::now_v7()),
-            doctor_id: UserId(Uuid::from_u128(doctor)),
-            patient_id: PatientId(Uuid::from_u128(patient)),
-            start,
-            end: start + Duration::minutes(30),
-            buffer_minutes: 10,
-            appointment_type: "consultation".into(),
-            status: AppointmentStatus::Confirmed,
-            hold_expires_at: None,
-            reason: None,
-            cancellation: None,
-            idempotency_key: None,
-            booked_by: UserId(Uuid::from_u128(doctor)),
-            version: 1,
-            created_at: at(8, 0),
-            updated_at: at(8, 0),
-        }
+        let (d, p) = (Uuid::from_u128(doctor), Uuid::from_u128(patient));
+        confirmed_appointment(UserId(d), PatientId(p), start, 30, 10)
     }
 
     fn event(a: &Appointment) -> AuditEvent {
-        AuditEvent {
-            id: AuditId(Uuid::now_v7()),
-            at: at(8, 0),
-            actor: Some(a.booked_by),
-            actor_role: None,
-            action: "appointment.book".into(),
-            resource_kind: "appointment".into(),
-            resource_id: Some(a.id.to_string()),
-            patient_id: Some(a.patient_id),
-            outcome: Outcome::Allowed,
-            detail: None,
-        }
+        booking_event(a)
     }
 
     /// `totalDocsExamined` of the collision query `filter` (sorted by start, first match).

@@ -411,10 +411,10 @@ impl ScheduleStore for PostgresStore {
 
 #[cfg(all(test, feature = "testing"))]
 mod tests {
-    use chrono::{Duration, TimeZone};
-    use medsync_core::audit::Outcome;
-    use medsync_core::ids::{AuditId, PatientId};
-    use medsync_core::scheduling::AppointmentStatus;
+    use chrono::TimeZone;
+    use medsync_core::ids::PatientId;
+    use medsync_core::testkit::confirmed_appointment;
+    use medsync_core::testkit::throughput::booking_event;
     use uuid::Uuid;
 
     use super::*;
@@ -454,39 +454,17 @@ mod tests {
     }
 
     fn confirmed(doctor: u128, patient: u128, start: DateTime<Utc>) -> Appointment {
-        Appointment {
-            id: AppointmentId(Uuid::now_v7()),
-            doctor_id: UserId(id(1, doctor)),
-            patient_id: PatientId(id(2, patient)),
+        confirmed_appointment(
+            UserId(id(1, doctor)),
+            PatientId(id(2, patient)),
             start,
-            end: start + Duration::minutes(30),
-            buffer_minutes: 10,
-            appointment_type: "consultation".into(),
-            status: AppointmentStatus::Confirmed,
-            hold_expires_at: None,
-            reason: None,
-            cancellation: None,
-            idempotency_key: None,
-            booked_by: UserId(id(1, doctor)),
-            version: 1,
-            created_at: at(8, 0),
-            updated_at: at(8, 0),
-        }
+            30,
+            10,
+        )
     }
 
     fn event(a: &Appointment) -> AuditEvent {
-        AuditEvent {
-            id: AuditId(Uuid::now_v7()),
-            at: at(8, 0),
-            actor: Some(a.booked_by),
-            actor_role: None,
-            action: "appointment.book".into(),
-            resource_kind: "appointment".into(),
-            resource_id: Some(a.id.to_string()),
-            patient_id: Some(a.patient_id),
-            outcome: Outcome::Allowed,
-            detail: None,
-        }
+        booking_event(a)
     }
 
     async fn book(s: &PostgresStore, a: &Appointment) -> Result<BookOutcome> {

@@ -54,6 +54,39 @@ pub fn weekday_availability(doctor: UserId) -> Availability {
     }
 }
 
+/// A confirmed appointment of `doctor` (who booked it) for `patient` from `start`, `minutes`
+/// long and blocking `buffer` minutes more, created at the fixture clock's start — for tests
+/// that call a store directly.
+pub fn confirmed_appointment(
+    doctor: UserId,
+    patient: PatientId,
+    start: DateTime<Utc>,
+    minutes: i64,
+    buffer: u32,
+) -> Appointment {
+    let created = Utc
+        .with_ymd_and_hms(MONDAY.0, MONDAY.1, MONDAY.2, 8, 0, 0)
+        .unwrap();
+    Appointment {
+        id: crate::ids::AppointmentId(uuid::Uuid::now_v7()),
+        doctor_id: doctor,
+        patient_id: patient,
+        start,
+        end: start + Duration::minutes(minutes),
+        buffer_minutes: buffer,
+        appointment_type: crate::scheduling::DEFAULT_APPOINTMENT_TYPE.into(),
+        status: crate::scheduling::AppointmentStatus::Confirmed,
+        hold_expires_at: None,
+        reason: None,
+        cancellation: None,
+        idempotency_key: None,
+        booked_by: doctor,
+        version: 1,
+        created_at: created,
+        updated_at: created,
+    }
+}
+
 /// A doctor with an account and [`weekday_availability`].
 #[derive(Debug, Clone)]
 pub struct FixtureDoctor {

@@ -19,8 +19,8 @@ mod fixture;
 pub mod throughput;
 
 pub use fixture::{
-    weekday_availability, Fixture, FixtureDoctor, FixturePatient, BUFFER_MINUTES, MONDAY,
-    SLOT_MINUTES,
+    confirmed_appointment, weekday_availability, Fixture, FixtureDoctor, FixturePatient,
+    BUFFER_MINUTES, MONDAY, SLOT_MINUTES,
 };
 
 /// Stamps one `#[tokio::test]` per conformance case into the calling module.

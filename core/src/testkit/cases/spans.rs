@@ -5,15 +5,11 @@ use chrono::Duration;
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::ids::PatientId;
-use crate::scheduling::{
-    Appointment, AppointmentStatus, MAX_APPOINTMENT_MINUTES, MAX_BUFFER_MINUTES,
-};
+use crate::scheduling::{Appointment, MAX_APPOINTMENT_MINUTES, MAX_BUFFER_MINUTES};
 use crate::store::{BookOutcome, Store};
-use crate::testkit::fixture::{Fixture, FixtureDoctor};
-use crate::testkit::throughput::{booking_event, pending_hold};
+use crate::testkit::fixture::{confirmed_appointment, Fixture, FixtureDoctor};
+use crate::testkit::throughput::booking_event;
 
-/// A confirmed appointment of `doctor` for `patient` from `start`, `minutes` long, blocking
-/// `buffer` minutes more.
 fn confirmed(
     doctor: &FixtureDoctor,
     patient: PatientId,
@@ -21,13 +17,7 @@ fn confirmed(
     minutes: i64,
     buffer: u32,
 ) -> Appointment {
-    let mut a = pending_hold(doctor.user.id, patient, 0);
-    a.status = AppointmentStatus::Confirmed;
-    a.hold_expires_at = None;
-    a.start = start;
-    a.end = start + Duration::minutes(minutes);
-    a.buffer_minutes = buffer;
-    a
+    confirmed_appointment(doctor.user.id, patient, start, minutes, buffer)
 }
 
 fn field_of(r: crate::error::Result<impl std::fmt::Debug>) -> String {
