@@ -4,7 +4,9 @@
 //! every storage port of [`medsync_core::store`]; [`MongoNotifier`] carries notifications
 //! across server processes through a change stream.
 //!
-//! It needs MongoDB 5.0 or later running as a replica set (a single node is enough): every
+//! It needs MongoDB 6.0 or later (the relationship reads use the `$documents` stage, 5.1+;
+//! 6.0 is the first long-term release with it) running as a replica set (a single node is
+//! enough): every
 //! conditional write is one multi-document transaction, and the invariants are enforced by
 //! the server:
 //!
