@@ -6,9 +6,8 @@
 //!
 //! It needs MongoDB 6.0 or later (the relationship reads use the `$documents` stage, 5.1+;
 //! 6.0 is the first long-term release with it) running as a replica set (a single node is
-//! enough): every
-//! conditional write is one multi-document transaction, and the invariants are enforced by
-//! the server:
+//! enough): every conditional write is one multi-document transaction, and the invariants
+//! are enforced by the server:
 //!
 //! - uniqueness by unique indexes (email, MRN, idempotency key per booker, record version,
 //!   one invoice per appointment, token hashes); a duplicate key becomes
