@@ -57,14 +57,10 @@ impl MedSync {
                     .await?
             }
         };
-        let appt = match self.prepare_booking(actor, &req, patient_id, now, &facts) {
-            Ok(a) => a,
-            Err(e) => {
-                return self
-                    .failed(Some(actor), "appointment.book", &subject, e)
-                    .await
-            }
-        };
+        let prepared = self.prepare_booking(actor, &req, patient_id, now, &facts);
+        let appt = self
+            .or_failed(actor, "appointment.book", &subject, prepared)
+            .await?;
         let subject = Subject::new("appointment", appt.id).patient(patient_id);
         let ev = self.event(
             Some(actor),

@@ -163,7 +163,7 @@ impl MedSync {
             Ok((rx, chart))
         }
         .await;
-        let (rx, chart) = self.rx_or_failed(actor, ACTION, &subject, created).await?;
+        let (rx, chart) = self.or_failed(actor, ACTION, &subject, created).await?;
         self.rx_notify(actor, &chart, &rx, "issued").await;
         Ok(rx)
     }
@@ -196,7 +196,7 @@ impl MedSync {
             self.rx_check(patient, &medication).await
         }
         .await;
-        let checked = self.rx_or_failed(actor, ACTION, &subject, checked).await?;
+        let checked = self.or_failed(actor, ACTION, &subject, checked).await?;
         self.audit(
             Some(actor),
             ACTION,
@@ -262,7 +262,7 @@ impl MedSync {
             .store
             .prescriptions_for_patient(patient, status)
             .await;
-        let list = self.rx_or_failed(actor, ACTION, &subject, listed).await?;
+        let list = self.or_failed(actor, ACTION, &subject, listed).await?;
         let detail = format!("{} prescriptions", list.len());
         self.audit(
             Some(actor),
@@ -345,7 +345,7 @@ impl MedSync {
             Ok(next)
         }
         .await;
-        let next = self.rx_or_failed(actor, action, &subject, finished).await?;
+        let next = self.or_failed(actor, action, &subject, finished).await?;
         if let Ok(Some(chart)) = self.inner.store.patient(next.patient_id).await {
             self.rx_notify(actor, &chart, &next, to.as_str()).await;
         }
@@ -393,20 +393,6 @@ impl MedSync {
             .prescription(id)
             .await?
             .ok_or_else(|| Error::not_found("prescription", id))
-    }
-
-    /// Audits a failed call (after authorisation) and returns its error.
-    async fn rx_or_failed<T>(
-        &self,
-        actor: &Actor,
-        action: &str,
-        subject: &Subject,
-        result: Result<T>,
-    ) -> Result<T> {
-        match result {
-            Ok(v) => Ok(v),
-            Err(e) => self.failed(Some(actor), action, subject, e).await,
-        }
     }
 
     /// Tells the chart's owner (if they have an account and are not the actor).

@@ -97,20 +97,6 @@ impl MedSync {
         Ok((record, version))
     }
 
-    /// Passes `Ok` through; audits an `Err` as failed (or denied) and returns it.
-    pub(super) async fn or_failed<T>(
-        &self,
-        actor: &Actor,
-        action: &str,
-        subject: &Subject,
-        result: Result<T>,
-    ) -> Result<T> {
-        match result {
-            Ok(v) => Ok(v),
-            Err(e) => self.failed(Some(actor), action, subject, e).await,
-        }
-    }
-
     /// Notifies the record's chart owner, if they have an account and are not the actor.
     pub(super) async fn notify_owner(&self, actor: &Actor, record: &MedicalRecord, what: &str) {
         match self.inner.store.patient(record.patient_id).await {

@@ -91,6 +91,20 @@ impl MedSync {
         self.inner.store.append_audit(&e).await.map(|_| ())
     }
 
+    /// Passes `Ok` through; audits an `Err` as failed (or denied) and returns it.
+    pub(crate) async fn or_failed<T>(
+        &self,
+        actor: &Actor,
+        action: &str,
+        subject: &Subject,
+        result: Result<T>,
+    ) -> Result<T> {
+        match result {
+            Ok(v) => Ok(v),
+            Err(e) => self.failed(Some(actor), action, subject, e).await,
+        }
+    }
+
     /// Records that an allowed call failed, then returns the error.
     pub(crate) async fn failed<T>(
         &self,
