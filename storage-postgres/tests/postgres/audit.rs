@@ -204,3 +204,69 @@ async fn events_round_trip_exactly_even_with_nanoseconds() {
     assert_eq!(stored[0].event, e);
     assert!(medsync_core::audit::verify(&stored).ok);
 }
+
+/// The hex checks of migration 0012 (a cheaper form of `^[0-9a-f]{64}$`) accept exactly 64
+/// lower-case hex digits, on every column they guard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hash_columns_accept_only_64_lower_case_hex_digits() {
+    let Some((store, _f)) = busy_store().await else {
+        eprintln!("skipped: no database configured (run scripts/test)");
+        return;
+    };
+    let good = "0123456789abcdef".repeat(4);
+    let bad = [
+        "0123456789ABCDEF".repeat(4),
+        good[1..].to_owned(),
+        format!("{good}0"),
+        format!("{}g", &good[1..]),
+        format!("{} ", &good[1..]),
+        format!("{}\n", &good[1..]),
+        String::new(),
+    ];
+    let writes = [
+        (
+            "UPDATE audit_heads SET hash = $1 WHERE chain = 0",
+            "audit_heads_hash_check",
+        ),
+        (
+            "UPDATE audit_heads SET prev_hash = $1 WHERE chain = 0",
+            "audit_heads_hash_check",
+        ),
+        (
+            "INSERT INTO audit_log (chain, seq, event, at, prev_hash, hash) \
+             SELECT chain, seq + 1000, event, at, prev_hash, $1 FROM audit_log LIMIT 1",
+            "audit_log_hash_check",
+        ),
+        (
+            "INSERT INTO audit_log (chain, seq, event, at, prev_hash, hash) \
+             SELECT chain, seq + 1000, event, at, $1, hash FROM audit_log LIMIT 1",
+            "audit_log_hash_check",
+        ),
+        (
+            "INSERT INTO files (id, patient_id, filename, kind, size, sha256, uploaded_by, \
+                                uploaded_at) \
+             SELECT gen_random_uuid(), id, 'a.pdf', 'pdf', 1, $1, gen_random_uuid(), now() \
+             FROM patients LIMIT 1",
+            "files_sha256_check",
+        ),
+    ];
+    for (sql, constraint) in writes {
+        let mut tx = store.pool().begin().await.unwrap();
+        let done = sqlx::query(sql).bind(&good).execute(&mut *tx).await;
+        assert_eq!(done.unwrap().rows_affected(), 1, "{sql}");
+        tx.rollback().await.unwrap();
+        for value in &bad {
+            let err = sqlx::query(sql)
+                .bind(value)
+                .execute(store.pool())
+                .await
+                .unwrap_err();
+            let db = err.as_database_error().expect("a database error");
+            assert_eq!(
+                db.constraint(),
+                Some(constraint),
+                "{sql} with {value:?}: {db}"
+            );
+        }
+    }
+}
