@@ -18,6 +18,8 @@ const DUPLICATE_KEY: i32 = 11000;
 const DUPLICATE_KEY_LEGACY: i32 = 11001;
 /// Server error code of a write conflict between transactions.
 const WRITE_CONFLICT: i32 = 112;
+/// Server error code of a document refused by its collection's validator.
+const DOCUMENT_VALIDATION_FAILURE: i32 = 121;
 
 /// What a driver error was, without anything the server echoed back.
 #[derive(Debug)]
@@ -175,9 +177,16 @@ pub(crate) fn map_io(e: std::io::Error, what: &str) -> Error {
     }
 }
 
-/// Maps a driver error: duplicate keys become `Conflict` (named after the index), anything
-/// else `Backend`.
+/// Maps a driver error: duplicate keys become `Conflict` (named after the index), a
+/// document refused by its collection's validator ([`crate::validators`]) `InvalidInput`,
+/// anything else `Backend`.
 pub(crate) fn map(e: mongodb::error::Error, what: &str) -> Error {
+    if code(&e) == Some(DOCUMENT_VALIDATION_FAILURE) {
+        return Error::invalid(
+            "document",
+            format!("refused by the collection's validator ({what})"),
+        );
+    }
     match duplicate_index(&e) {
         Some((collection, index)) => {
             Error::conflict(schema::duplicate_message(&collection, &index), None)

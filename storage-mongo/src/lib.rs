@@ -16,6 +16,10 @@
 //!   lock document inside its transaction, so two transactions touching one calendar
 //!   write-conflict and cannot both commit; the loser retries and then sees the winner;
 //! - compare-and-set: updates match `{_id, version: expected}`;
+//! - an appointment's span: a collection validator on `appointments` refuses, from any
+//!   writer, one that ends before it starts, lasts over 24 hours or has a buffer outside
+//!   0–240 minutes, or whose stored `block_end` is not `end + buffer` (the collision queries
+//!   rely on both); older documents are not rejected retroactively;
 //! - audit: every change appends its audit entry in the same transaction, hash-chained over
 //!   up to [`AUDIT_CHAINS`] independent chains; concurrent transactions through one handle
 //!   append to different chain heads, so unrelated writes never queue on one global lock.
@@ -77,6 +81,7 @@ pub mod testing;
 mod tokens;
 mod txn;
 mod users;
+mod validators;
 
 pub use notifier::{MongoNotifier, NotificationStream};
 pub use schema::{AUDIT_CHAINS, FILES_BUCKET};

@@ -343,8 +343,8 @@ fn indexes() -> Vec<(&'static str, Vec<IndexModel>)> {
 /// Server code of "collection already exists".
 const NAMESPACE_EXISTS: i32 = 48;
 
-/// Creates every collection and index, and the audit chain heads, if missing. Idempotent
-/// and safe to run concurrently from several processes.
+/// Creates every collection and index, and the audit chain heads, if missing, and sets the
+/// collections' validators. Idempotent and safe to run concurrently from several processes.
 pub(crate) async fn init(db: &Database) -> Result<()> {
     let existing = db
         .list_collection_names()
@@ -360,6 +360,7 @@ pub(crate) async fn init(db: &Database) -> Result<()> {
             }
         }
     }
+    crate::validators::apply(db).await?;
     for (collection, models) in indexes() {
         db.collection::<Document>(collection)
             .create_indexes(models)

@@ -136,3 +136,90 @@ async fn idempotency_index_is_partial_and_per_booker() {
         .unwrap();
     assert!(matches!(r, BookOutcome::Created(_)));
 }
+
+/// The server error code of `r`'s write error, if it failed with one.
+fn write_error_code<T>(r: mongodb::error::Result<T>) -> Option<i32> {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match r.err()?.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
+        other => panic!("expected a write error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_appointments_validator_refuses_bad_spans_from_any_writer() {
+    use bson::{doc, Bson, DateTime as BsonDate, Document};
+    let Some(s) = testing::fresh_mongo_store().await else {
+        eprintln!("skipped: no database configured (run scripts/test)");
+        return;
+    };
+    let a = appt(1, uid(1), pid(1), at(9, 0), 30);
+    s.book(&a, at(8, 0), &event("appointment.book"))
+        .await
+        .unwrap();
+    let coll = s.database().collection::<Document>("appointments");
+    let stored = coll.find_one(doc! {}).await.unwrap().unwrap();
+    let start = stored.get_datetime("start").unwrap().timestamp_millis();
+    let date = |minutes: i64| Bson::DateTime(BsonDate::from_millis(start + minutes * 60_000));
+    // A copy of the stored document (a new id) lasting `len` minutes with `buffer`.
+    let copy = |len: i64, buffer: i64| {
+        let mut d = stored.clone();
+        d.remove("_id");
+        d.insert("end", date(len));
+        d.insert("buffer_minutes", buffer);
+        d.insert("block_end", date(len + buffer));
+        d
+    };
+    const CODE: Option<i32> = Some(121);
+    for (what, d, refused) in [
+        ("a copy", copy(30, 10), false),
+        (
+            "the longest appointment and buffer",
+            copy(24 * 60, 240),
+            false,
+        ),
+        ("25 hours", copy(25 * 60, 10), true),
+        ("a 241-minute buffer", copy(30, 241), true),
+        ("a negative buffer", copy(30, -1), true),
+        ("ends as it starts", copy(0, 10), true),
+        ("ends before it starts", copy(-30, 10), true),
+        (
+            "block_end off by a minute",
+            {
+                let mut d = copy(30, 10);
+                d.insert("block_end", date(41));
+                d
+            },
+            true,
+        ),
+        (
+            "start as text",
+            {
+                let mut d = copy(30, 10);
+                d.insert("start", "2026-03-02T09:00:00Z");
+                d
+            },
+            true,
+        ),
+        (
+            "no buffer",
+            {
+                let mut d = copy(30, 10);
+                d.remove("buffer_minutes");
+                d
+            },
+            true,
+        ),
+    ] {
+        let code = write_error_code(coll.insert_one(d).await);
+        assert_eq!(code, if refused { CODE } else { None }, "{what}");
+    }
+    // Updates are checked too: stretching the stored appointment past 24 hours.
+    let stretch = doc! {"$set": {"end": date(25 * 60), "block_end": date(25 * 60 + 10)}};
+    let code = write_error_code(
+        coll.update_one(doc! {"_id": stored.get("_id").unwrap()}, stretch)
+            .await,
+    );
+    assert_eq!(code, CODE);
+    assert_eq!(s.appointment(a.id).await.unwrap(), Some(a));
+}
