@@ -146,7 +146,8 @@ impl ScheduleStore for MongoStore {
         Ok(found.map(Availability::from))
     }
 
-    /// One aggregation, see [`MongoStore::read_booking_facts`].
+    /// The relationships, the doctor, the chart and the availability in one aggregation (one
+    /// command, one snapshot).
     async fn booking_facts(
         &self,
         actor: UserId,

@@ -309,7 +309,7 @@ impl ScheduleStore for PostgresStore {
         crate::availability::get(self, doctor_id).await
     }
 
-    /// One statement, see [`crate::booking_facts`].
+    /// The relationships, the doctor, the chart and the availability in one statement.
     async fn booking_facts(
         &self,
         actor: UserId,

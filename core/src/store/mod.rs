@@ -2,9 +2,9 @@
 //!
 //! Every conditional write is a single method whose documentation states its contract and
 //! atomicity; check-then-act across two calls is a bug. Writes that change state take the
-//! [`AuditEvent`](crate::audit::AuditEvent) that records them and must append it in the same atomic step, so a change is
-//! never stored without its audit entry. Backends prove their conformance by running
-//! [`crate::testkit`].
+//! [`AuditEvent`](crate::audit::AuditEvent) that records them and must append it in the same
+//! atomic step, so a change is never stored without its audit entry. Backends prove their
+//! conformance by running the conformance suite of the `testkit` module (feature `testkit`).
 
 mod access;
 mod analytics;
