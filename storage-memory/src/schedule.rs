@@ -257,6 +257,10 @@ impl Schedule {
                 return Ok(BookOutcome::Existing(existing.clone()));
             }
         }
+        // The collision check first: it reads only the doctor's and the patient's calendar
+        // indexes, so a refused booking touches nothing else (at a million appointments,
+        // each further lookup is a cache miss) and changes nothing.
+        self.check_collisions(appointment, now)?;
         if self.appointments.contains_key(&appointment.id) {
             return Err(Error::conflict(
                 "appointment id already exists",
@@ -264,7 +268,6 @@ impl Schedule {
             ));
         }
         self.expire_lapsed_of(appointment.doctor_id, appointment.patient_id, None, now);
-        self.check_collisions(appointment, now)?;
         if let Some(key) = &appointment.idempotency_key {
             self.idempotency
                 .insert((appointment.booked_by, key.clone()), appointment.id);
