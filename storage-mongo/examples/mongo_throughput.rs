@@ -23,7 +23,8 @@
 //! client books back-to-back slots of its own doctor for its own patient, so runs measure
 //! the write path, not contention on one calendar. The table shows the median of the
 //! interleaved rounds (the order of the modes rotates per round, so background load drifts
-//! evenly over them).
+//! evenly over them). When `mongod` runs on this machine, a second table splits each mode's
+//! CPU time per booking between this process and the server.
 //!
 //! [`ScheduleStore::book`]: medsync_core::store::ScheduleStore::book
 
@@ -36,6 +37,7 @@ use bson::{doc, Document};
 use futures::{FutureExt, StreamExt};
 use medsync_core::scheduling::Appointment;
 use medsync_core::store::ScheduleStore;
+use medsync_core::testkit::cpu::{self, CpuClock, CpuLog};
 use medsync_core::testkit::throughput::{
     self, booking_event, now, Args, BoxError, Client, Mode, Phase, MODES,
 };
@@ -172,6 +174,7 @@ async fn run(
     mode: Mode,
     clients: usize,
     per_client: u64,
+    log: CpuLog,
 ) -> Result<f64, BoxError> {
     let store = MongoStore::from_client(mongo.clone(), &fresh_db_name()).await?;
     let raw = store.database().collection_with_options::<Document>(
@@ -180,9 +183,24 @@ async fn run(
             .write_concern(WriteConcern::majority())
             .build(),
     );
-    let result = measure(store.clone(), raw, mode, clients, per_client).await;
+    let result = measure(store.clone(), raw, mode, clients, per_client, log).await;
     store.database().drop().await?;
     result
+}
+
+/// The pid of `mongod` if it runs on this machine (checked by name: a server in another pid
+/// namespace gives `None`).
+async fn local_mongod(store: &MongoStore) -> Result<Option<u32>, BoxError> {
+    let status = store
+        .database()
+        .run_command(doc! {"serverStatus": 1, "repl": 0, "metrics": 0, "locks": 0})
+        .await?;
+    let pid = match status.get("pid") {
+        Some(bson::Bson::Int64(p)) => u32::try_from(*p).ok(),
+        Some(bson::Bson::Int32(p)) => u32::try_from(*p).ok(),
+        _ => None,
+    };
+    Ok(pid.filter(|&p| cpu::is_named(p, "mongod")))
 }
 
 async fn measure(
@@ -191,6 +209,7 @@ async fn measure(
     mode: Mode,
     clients: usize,
     per_client: u64,
+    log: CpuLog,
 ) -> Result<f64, BoxError> {
     let (svc, people) = match mode {
         Mode::Raw | Mode::Store => (None, (0..clients).map(|_| Client::synthetic()).collect()),
@@ -212,13 +231,16 @@ async fn measure(
     let target = Target { store, raw, svc };
     let per_task: Vec<_> = people.into_iter().map(|c| (c, target.clone())).collect();
     let m = MODES.iter().position(|x| *x == mode).unwrap_or_default();
+    let clock = CpuClock::new(local_mongod(&target.store).await?);
+    let mut sample_cpu = clock.on_clock();
     let timed = throughput::timed(
         per_task,
         per_client,
         move |(client, t): &(Client, Target), k| one(mode, t, client, k).boxed(),
-        |phase| {
+        move |phase| {
             let recording = if phase == Phase::Start { m + 1 } else { 0 };
             COMMANDS.recording.store(recording, Ordering::Relaxed);
+            sample_cpu(phase);
         },
     )
     .await;
@@ -226,6 +248,9 @@ async fn measure(
         drain.abort();
     }
     let timed = timed?;
+    if let Some(cpu) = clock.per_op(timed.ops) {
+        log.record(clients, mode, cpu);
+    }
     if let Ok(mut bookings) = COMMANDS.bookings.lock() {
         bookings[m] += timed.ops;
     }
@@ -242,6 +267,7 @@ async fn main() -> Result<(), BoxError> {
     shared_client().await.ok_or("MONGODB_URL is not set")?;
     let args = Args::from_env(&[1, 8, 32, 64]);
     throughput::print_comparison_header("MongoDB", &args);
+    let log = CpuLog::default();
     for &clients in &args.levels {
         // One pooled connection per client, plus one for the change stream's waiting
         // `getMore` (the PostgreSQL listener likewise holds a connection of its own).
@@ -251,12 +277,13 @@ async fn main() -> Result<(), BoxError> {
         let mongo = MongoClient::with_options(options)?;
         let per_client = args.per_client(clients);
         let rates = throughput::interleaved(MODES, args.rounds, |mode| {
-            run(&mongo, mode, clients, per_client)
+            run(&mongo, mode, clients, per_client, log.clone())
         })
         .await?;
         throughput::print_comparison_row(clients, rates);
         mongo.shutdown().await;
     }
+    log.print("MongoDB");
     println!("\ncommands per booking while timed (mean duration as the driver saw it):");
     COMMANDS.report();
     println!("load average at the end: {}", throughput::load_average());

@@ -23,7 +23,9 @@
 //! starts. Each client books back-to-back slots of its own doctor for its
 //! own patient, so runs measure the write path, not contention on one calendar. The table
 //! shows the median of the interleaved rounds (the order of the modes rotates per round, so
-//! background load drifts evenly over them).
+//! background load drifts evenly over them). When the server runs on this machine, a second
+//! table splits each mode's CPU time per booking between this process and the server (its
+//! postmaster and backends): on shared cores, that says whose work is the limit.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +37,7 @@ use medsync_core::ids::NotificationId;
 use medsync_core::notify::{Notification, NotificationKind, Notifier};
 use medsync_core::scheduling::Appointment;
 use medsync_core::store::{NotificationStore, ScheduleStore};
+use medsync_core::testkit::cpu::{self, CpuClock, CpuLog};
 use medsync_core::testkit::throughput::{
     self, booking_event, now, Args, BoxError, Client, Mode, MODES,
 };
@@ -123,9 +126,21 @@ async fn one(mode: Mode, t: &Target, client: &Client, k: u64) -> Result<(), BoxE
     Ok(())
 }
 
+/// The postmaster's pid, if the server runs on this machine (the parent of this session's
+/// backend, checked by name: a server in another pid namespace gives `None`).
+async fn local_postmaster(store: &PostgresStore) -> Result<Option<u32>, BoxError> {
+    let backend: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(store.pool())
+        .await?;
+    Ok(u32::try_from(backend)
+        .ok()
+        .and_then(|pid| cpu::parent_if_named(pid, "postgres"))
+        .filter(|&parent| cpu::is_named(parent, "postgres")))
+}
+
 /// `per_client` bookings from each of `clients` concurrent tasks on a fresh database;
-/// bookings per second.
-async fn run(mode: Mode, clients: usize, per_client: u64) -> Result<f64, BoxError> {
+/// bookings per second. The run's CPU per booking, here and in a local server, goes to `log`.
+async fn run(mode: Mode, clients: usize, per_client: u64, log: CpuLog) -> Result<f64, BoxError> {
     // One connection per client, plus the one the LISTEN subscription holds (medsync runs);
     // the same pool settings for every mode.
     let pool_size = u32::try_from(clients + 1).unwrap_or(u32::MAX);
@@ -161,18 +176,23 @@ async fn run(mode: Mode, clients: usize, per_client: u64) -> Result<f64, BoxErro
         svc,
     };
     let per_task: Vec<_> = people.into_iter().map(|c| (c, target.clone())).collect();
+    let clock = CpuClock::new(local_postmaster(&store).await?);
     let timed = throughput::timed(
         per_task,
         per_client,
         move |(client, t): &(Client, Target), k| one(mode, t, client, k).boxed(),
-        |_| {},
+        clock.on_clock(),
     )
     .await;
     if let Some(drain) = drain {
         drain.abort();
     }
     store.pool().close().await;
-    Ok(timed?.per_second())
+    let timed = timed?;
+    if let Some(cpu) = clock.per_op(timed.ops) {
+        log.record(clients, mode, cpu);
+    }
+    Ok(timed.per_second())
 }
 
 /// The steps of `MedSync::book`, each timed alone on one connection: mean µs per step over
@@ -254,13 +274,16 @@ async fn main() -> Result<(), BoxError> {
     }
     let args = Args::from_env(&[1, 8, 32, 64]);
     throughput::print_comparison_header("PostgreSQL", &args);
+    let log = CpuLog::default();
     for &clients in &args.levels {
         let per_client = args.per_client(clients);
-        let rates =
-            throughput::interleaved(MODES, args.rounds, |mode| run(mode, clients, per_client))
-                .await?;
+        let rates = throughput::interleaved(MODES, args.rounds, |mode| {
+            run(mode, clients, per_client, log.clone())
+        })
+        .await?;
         throughput::print_comparison_row(clients, rates);
     }
+    log.print("PostgreSQL");
     println!("\none client, mean µs per step of MedSync::book (each step alone):");
     let n = u64::try_from(args.total).unwrap_or(u64::MAX).min(1_000);
     for (step, us) in breakdown(n).await? {

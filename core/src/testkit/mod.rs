@@ -14,6 +14,7 @@
 //! which the macro sets up.
 
 pub mod cases;
+pub mod cpu;
 pub mod files;
 mod fixture;
 pub mod throughput;

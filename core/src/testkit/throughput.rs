@@ -378,6 +378,17 @@ pub enum Mode {
 /// The modes, in the columns' order.
 pub const MODES: [Mode; 3] = [Mode::Raw, Mode::Store, Mode::Service];
 
+impl Mode {
+    /// The mode's column name in the comparison table.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::Raw => "raw",
+            Mode::Store => "store",
+            Mode::Service => "medsync",
+        }
+    }
+}
+
 /// Prints the title and column heads of the comparison table of `backend`.
 pub fn print_comparison_header(backend: &str, args: &Args) {
     println!(
