@@ -53,7 +53,7 @@ use std::fmt;
 
 use medsync_core::{Error, Result};
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::PgPool;
 use sqlx::{Postgres, Transaction};
 
 mod access;
@@ -70,6 +70,7 @@ mod files;
 mod notifications;
 mod notifier;
 mod patients;
+mod pool;
 mod prescriptions;
 mod records;
 mod retry;
@@ -82,6 +83,7 @@ pub mod testing;
 
 pub use audit::AUDIT_CHAINS;
 pub use notifier::{PgNotifier, Subscription, NOTIFY_CHANNEL};
+pub use pool::{pool_options, PING_IDLE_AFTER};
 
 use errors::DbResultExt;
 
@@ -97,20 +99,21 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects a pool (10 connections at most) to `url`. Does not migrate: call
-    /// [`PostgresStore::migrate`] (or run [`PostgresStore::migrator`] from a deploy job).
+    /// Connects a pool (10 connections at most; [`pool_options`] with [`PING_IDLE_AFTER`]) to
+    /// `url`. Does not migrate: call [`PostgresStore::migrate`] (or run
+    /// [`PostgresStore::migrator`] from a deploy job).
     ///
     /// Errors are `Backend` errors whose message never contains the URL.
     pub async fn connect(url: &str) -> Result<Self> {
-        let pool = PgPoolOptions::new()
-            .max_connections(10)
+        let pool = pool_options(10, PING_IDLE_AFTER)
             .connect(url)
             .await
             .db("connect to PostgreSQL")?;
         Ok(Self::from_pool(pool))
     }
 
-    /// A store over an existing pool (size and timeouts are the caller's choice).
+    /// A store over an existing pool (size and timeouts are the caller's choice; [`pool_options`]
+    /// gives the settings [`PostgresStore::connect`] uses).
     pub fn from_pool(pool: PgPool) -> Self {
         Self { pool }
     }

@@ -126,8 +126,7 @@ async fn fresh_database(
         }
     }
     admin.close().await?;
-    let pool = PgPoolOptions::new()
-        .max_connections(pool_size)
+    let pool = crate::pool_options(pool_size, crate::PING_IDLE_AFTER)
         .acquire_timeout(Duration::from_secs(60))
         .connect_with(options(url, &name)?)
         .await?;

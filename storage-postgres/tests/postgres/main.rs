@@ -11,5 +11,6 @@ mod conformance;
 mod explain;
 mod files;
 mod notifier;
+mod pool;
 mod records;
 mod store;
