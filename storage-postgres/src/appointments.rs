@@ -155,11 +155,21 @@ pub(crate) async fn lock_calendars(
     Ok(())
 }
 
-/// [`lock_calendars`] as a statement with literal keys, for a script that sends it with
-/// other statements in one round trip (`BEGIN; …`).
-pub(crate) fn lock_calendars_sql(doctor: UserId, patient: PatientId) -> String {
+/// What a booking does first, after `BEGIN`, as one statement with literal values, to send
+/// in the same message: [`lock_calendars`], then [`expire_lapsed_of`] without a `keep`
+/// (`medsync_claim_calendars`, migration 0013). Every value is typed (keys, ids, a time), so
+/// nothing a caller wrote reaches the SQL text.
+pub(crate) fn claim_calendars_sql(
+    doctor: UserId,
+    patient: PatientId,
+    now: DateTime<Utc>,
+) -> String {
     let (first, second) = calendar_keys(doctor, patient);
-    format!("SELECT pg_advisory_xact_lock({first}), pg_advisory_xact_lock({second})")
+    let at = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    format!(
+        "SELECT medsync_claim_calendars({first}, {second}, '{}', '{}', '{at}')",
+        doctor.0, patient.0
+    )
 }
 
 /// The advisory-lock keys of the doctor's and the patient's calendars, ascending.

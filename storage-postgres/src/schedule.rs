@@ -24,8 +24,8 @@ use medsync_core::{Error, Result};
 use sqlx::{Connection, Executor, PgConnection};
 
 use crate::appointments::{
-    appointments, bind, blocking_conflict, doctor_busy_sql, expire_lapsed_of, list_query,
-    lock_calendars, lock_calendars_sql, AppointmentRow, COLUMNS, PLACEHOLDERS,
+    appointments, bind, blocking_conflict, claim_calendars_sql, doctor_busy_sql, expire_lapsed_of,
+    list_query, lock_calendars, AppointmentRow, COLUMNS, PLACEHOLDERS,
 };
 use crate::audit::{append_ctes, Pending};
 use crate::constraints::{meaning, Meaning};
@@ -130,8 +130,11 @@ impl PostgresStore {
         const WHAT: &str = "book the appointment";
         let pending = audit.map(Pending::new).transpose()?;
         let mut conn = self.pool.acquire().await.db(WHAT)?;
-        // `BEGIN` and the calendar locks in one round trip.
-        let begin = format!("BEGIN; {}", lock_calendars_sql(a.doctor_id, a.patient_id));
+        // `BEGIN`, the calendar locks and the expiry of lapsed holds in one round trip.
+        let begin = format!(
+            "BEGIN; {}",
+            claim_calendars_sql(a.doctor_id, a.patient_id, now)
+        );
         let begun = conn.begin_with(begin).await;
         if begun.is_err() {
             // The locks may have failed after `BEGIN`, and sqlx rolls back only transactions
@@ -154,7 +157,6 @@ impl PostgresStore {
                 return Ok(BookOutcome::Existing(existing));
             }
         }
-        expire_lapsed_of(&mut tx, a.doctor_id, a.patient_id, None, now).await?;
         for _ in 0..BLOCKER_ATTEMPTS {
             let inserted = match &pending {
                 Some(p) => {
@@ -538,7 +540,7 @@ mod tests {
             .await
             .unwrap();
         let mut held = holder.begin().await.unwrap();
-        held.execute(lock_calendars_sql(a.doctor_id, a.patient_id).as_str())
+        lock_calendars(&mut held, a.doctor_id, a.patient_id)
             .await
             .unwrap();
         assert!(matches!(book(&s, &a).await, Err(Error::Backend { .. })));
