@@ -4,8 +4,9 @@
 //! Booking and rescheduling rely on the exclusion constraints, not on a prior read: the
 //! transaction takes the advisory locks of the doctor's and the patient's calendars (which
 //! only queue writers that could collide, see [`lock_calendars`]), expires their lapsed
-//! holds, then writes. A booking is four round trips: `BEGIN` with the locks, the expiry, one
-//! statement that inserts the appointment and appends its audit entry, `COMMIT`. The insert
+//! holds, then writes. A booking is three round trips: `BEGIN` with one call that takes the
+//! locks and expires the holds (`medsync_claim_calendars`, migration 0013), one statement
+//! that inserts the appointment and appends its audit entry, `COMMIT`. The insert
 //! does nothing on a conflict (`ON CONFLICT DO NOTHING` arbitrates the exclusion
 //! constraints too); the booking then looks up what blocks it (the constraint waited for the
 //! blocker's transaction to commit, so a fresh snapshot sees it) and fails with
