@@ -1,6 +1,6 @@
 //! Server-enforced invariants surface as the domain's errors, never as driver errors.
 
-use crate::support::{appt, at, chart, event, pid, uid, user};
+use crate::support::{appt, at, chart, event, pid, uid, user, write_error_code};
 use medsync_core::identity::Role;
 use medsync_core::store::{
     AuditStore, BookOutcome, PatientStore, ScheduleStore, TokenStore, UserStore,
@@ -135,15 +135,6 @@ async fn idempotency_index_is_partial_and_per_booker() {
         .await
         .unwrap();
     assert!(matches!(r, BookOutcome::Created(_)));
-}
-
-/// The server error code of `r`'s write error, if it failed with one.
-fn write_error_code<T>(r: mongodb::error::Result<T>) -> Option<i32> {
-    use mongodb::error::{ErrorKind, WriteFailure};
-    match r.err()?.kind.as_ref() {
-        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
-        other => panic!("expected a write error, got {other:?}"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,3 +11,4 @@ mod files;
 mod injection;
 mod invariants;
 mod notifier;
+mod validators;

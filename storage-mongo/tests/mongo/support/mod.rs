@@ -120,3 +120,16 @@ pub fn notification(n: u128, user: UserId, created_at: DateTime<Utc>) -> Notific
         read_at: None,
     }
 }
+
+/// The server error code of `r`'s write error, if it failed with one (`None` if it
+/// succeeded).
+///
+/// # Panics
+/// When `r` failed with anything but a write error.
+pub fn write_error_code<T>(r: mongodb::error::Result<T>) -> Option<i32> {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match r.err()?.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
+        other => panic!("expected a write error, got {other:?}"),
+    }
+}
