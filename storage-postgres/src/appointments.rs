@@ -131,33 +131,45 @@ fn calendar_key(kind: u8, id: Uuid) -> i64 {
     (z ^ (z >> 31)) as i64
 }
 
-/// Takes the transaction-scoped advisory locks of the doctor's and the patient's calendars,
-/// always in ascending key order.
+/// Claims the doctor's and the patient's calendars for the current transaction, the first
+/// step of every booking and move (`medsync_claim_calendars`, migration 0013):
 ///
-/// The exclusion constraints stay the invariant; the locks only queue writers that could
-/// collide (they share a doctor or a patient) instead of letting them insert concurrently:
-/// two concurrent conflicting inserts each wait for the other's uncommitted index entry, a
-/// deadlock PostgreSQL only breaks after `deadlock_timeout`. Writers on unrelated calendars
-/// never share a lock.
-pub(crate) async fn lock_calendars(
+/// 1. takes their transaction-scoped advisory locks, always in ascending key order. The
+///    exclusion constraints stay the invariant; the locks only queue writers that could
+///    collide (they share a doctor or a patient) instead of letting them insert
+///    concurrently: two concurrent conflicting inserts each wait for the other's uncommitted
+///    index entry, a deadlock PostgreSQL only breaks after `deadlock_timeout`. Writers on
+///    unrelated calendars never share a lock;
+/// 2. marks every pending hold of the doctor or the patient lapsed at `now` expired
+///    (version + 1), except `keep` (the appointment being moved: expiring it would bump the
+///    version its compare-and-set is about to match), having locked those rows — and
+///    `keep` — in id order, the order every scheduling transaction uses, so two of them
+///    never wait on each other in a cycle.
+///
+/// Returns how many holds it expired.
+pub(crate) async fn claim_calendars(
     conn: &mut PgConnection,
     doctor: UserId,
     patient: PatientId,
-) -> Result<()> {
+    now: DateTime<Utc>,
+    keep: Option<AppointmentId>,
+) -> Result<u64> {
     let (first, second) = calendar_keys(doctor, patient);
-    // Target-list expressions are evaluated left to right: the order above holds.
-    sqlx::query("SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2)")
+    let expired: i64 = sqlx::query_scalar("SELECT medsync_claim_calendars($1, $2, $3, $4, $5, $6)")
         .bind(first)
         .bind(second)
-        .execute(conn)
+        .bind(doctor.0)
+        .bind(patient.0)
+        .bind(now)
+        .bind(keep.map(|k| k.0))
+        .fetch_one(conn)
         .await
-        .db("lock the calendars")?;
-    Ok(())
+        .db("claim the calendars")?;
+    to_u64(expired, "expired holds")
 }
 
-/// What a booking does first, after `BEGIN`, as one statement with literal values, to send
-/// in the same message: [`lock_calendars`], then [`expire_lapsed_of`] without a `keep`
-/// (`medsync_claim_calendars`, migration 0013). Every value is typed (keys, ids, a time), so
+/// [`claim_calendars`] without a `keep`, as one statement with literal values: a booking
+/// sends it in the message that carries `BEGIN`. Every value is typed (keys, ids, a time), so
 /// nothing a caller wrote reaches the SQL text.
 pub(crate) fn claim_calendars_sql(
     doctor: UserId,
@@ -167,7 +179,7 @@ pub(crate) fn claim_calendars_sql(
     let (first, second) = calendar_keys(doctor, patient);
     let at = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     format!(
-        "SELECT medsync_claim_calendars({first}, {second}, '{}', '{}', '{at}')",
+        "SELECT medsync_claim_calendars({first}, {second}, '{}', '{}', '{at}', NULL)",
         doctor.0, patient.0
     )
 }
@@ -176,46 +188,6 @@ pub(crate) fn claim_calendars_sql(
 fn calendar_keys(doctor: UserId, patient: PatientId) -> (i64, i64) {
     let (d, p) = (calendar_key(1, doctor.0), calendar_key(2, patient.0));
     (d.min(p), d.max(p))
-}
-
-/// Marks every pending hold of `doctor` or `patient` lapsed at `now` as expired (version + 1),
-/// except `keep`. Locks the rows it will touch — and `keep` — in id order first, the order
-/// every scheduling transaction uses, so two bookings never wait on each other in a cycle.
-pub(crate) async fn expire_lapsed_of(
-    conn: &mut PgConnection,
-    doctor: UserId,
-    patient: PatientId,
-    keep: Option<AppointmentId>,
-    now: DateTime<Utc>,
-) -> Result<u64> {
-    const WHAT: &str = "expire lapsed holds";
-    const LAPSED: &str = "(doctor_id = $1 OR patient_id = $2) AND status = 'pending' \
-                          AND hold_expires_at <= $3";
-    let locked: Vec<Uuid> = sqlx::query_scalar(&format!(
-        "SELECT id FROM appointments WHERE id = $4 OR ({LAPSED}) ORDER BY id FOR UPDATE"
-    ))
-    .bind(doctor.0)
-    .bind(patient.0)
-    .bind(now)
-    .bind(keep.map(|k| k.0))
-    .fetch_all(&mut *conn)
-    .await
-    .db(WHAT)?;
-    if locked.iter().all(|id| keep.is_some_and(|k| k.0 == *id)) {
-        return Ok(0);
-    }
-    let done = sqlx::query(&format!(
-        "UPDATE appointments SET status = 'expired', version = version + 1, updated_at = $3 \
-         WHERE {LAPSED} AND id IS DISTINCT FROM $4"
-    ))
-    .bind(doctor.0)
-    .bind(patient.0)
-    .bind(now)
-    .bind(keep.map(|k| k.0))
-    .execute(conn)
-    .await
-    .db(WHAT)?;
-    Ok(done.rows_affected())
 }
 
 /// After an exclusion violation on `constraint` by `a` (or an insert of `a` that did nothing

@@ -3,7 +3,7 @@
 //!
 //! Booking and rescheduling rely on the exclusion constraints, not on a prior read: the
 //! transaction takes the advisory locks of the doctor's and the patient's calendars (which
-//! only queue writers that could collide, see [`lock_calendars`]), expires their lapsed
+//! only queue writers that could collide, see [`claim_calendars`]), expires their lapsed
 //! holds, then writes. A booking is three round trips: `BEGIN` with one call that takes the
 //! locks and expires the holds (`medsync_claim_calendars`, migration 0013), one statement
 //! that inserts the appointment and appends its audit entry, `COMMIT`. The insert
@@ -25,8 +25,8 @@ use medsync_core::{Error, Result};
 use sqlx::{Connection, Executor, PgConnection};
 
 use crate::appointments::{
-    appointments, bind, blocking_conflict, claim_calendars_sql, doctor_busy_sql, expire_lapsed_of,
-    list_query, lock_calendars, AppointmentRow, COLUMNS, PLACEHOLDERS,
+    appointments, bind, blocking_conflict, claim_calendars, claim_calendars_sql, doctor_busy_sql,
+    list_query, AppointmentRow, COLUMNS, PLACEHOLDERS,
 };
 use crate::audit::{append_ctes, Pending};
 use crate::constraints::{meaning, Meaning};
@@ -238,8 +238,7 @@ impl PostgresStore {
         if next.is_active(now) {
             // The appointment being replaced is left alone: expiring it here would bump the
             // version this compare-and-set is about to match.
-            lock_calendars(conn, next.doctor_id, next.patient_id).await?;
-            expire_lapsed_of(conn, next.doctor_id, next.patient_id, Some(next.id), now).await?;
+            claim_calendars(conn, next.doctor_id, next.patient_id, now, Some(next.id)).await?;
         }
         for _ in 0..BLOCKER_ATTEMPTS {
             savepoint(conn, "SAVEPOINT reschedule").await?;
@@ -541,7 +540,7 @@ mod tests {
             .await
             .unwrap();
         let mut held = holder.begin().await.unwrap();
-        lock_calendars(&mut held, a.doctor_id, a.patient_id)
+        claim_calendars(&mut held, a.doctor_id, a.patient_id, at(8, 0), None)
             .await
             .unwrap();
         assert!(matches!(book(&s, &a).await, Err(Error::Backend { .. })));
