@@ -21,8 +21,8 @@ DECLARE
   lapsed  bigint;
   expired bigint;
 BEGIN
-  -- Target-list expressions are evaluated left to right: the keys' order holds.
-  PERFORM pg_advisory_xact_lock(first_key), pg_advisory_xact_lock(second_key);
+  PERFORM pg_advisory_xact_lock(first_key);
+  PERFORM pg_advisory_xact_lock(second_key);
   SELECT count(*) FILTER (WHERE id IS DISTINCT FROM keep) INTO lapsed
     FROM (SELECT id FROM appointments
             WHERE id = keep

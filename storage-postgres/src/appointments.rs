@@ -143,8 +143,9 @@ fn calendar_key(kind: u8, id: Uuid) -> i64 {
 /// 2. marks every pending hold of the doctor or the patient lapsed at `now` expired
 ///    (version + 1), except `keep` (the appointment being moved: expiring it would bump the
 ///    version its compare-and-set is about to match), having locked those rows — and
-///    `keep` — in id order, the order every scheduling transaction uses, so two of them
-///    never wait on each other in a cycle.
+///    `keep` — in id order, the order every scheduling transaction uses, so two of them do
+///    not wait on each other in a cycle over those rows (a cycle through an exclusion
+///    constraint's wait is still possible; `retry` retries the deadlock PostgreSQL breaks).
 ///
 /// Returns how many holds it expired.
 pub(crate) async fn claim_calendars(

@@ -28,10 +28,9 @@ pub fn pool_options(max_connections: u32, ping_idle_after: Duration) -> PgPoolOp
         .test_before_acquire(false)
         .before_acquire(move |conn, meta| {
             Box::pin(async move {
-                if meta.idle_for >= ping_idle_after {
-                    conn.ping().await?;
-                }
-                Ok(true)
+                // `false` drops a dead connection quietly (an error would be logged as a
+                // warning); the pool then takes or opens another.
+                Ok(meta.idle_for < ping_idle_after || conn.ping().await.is_ok())
             })
         })
 }

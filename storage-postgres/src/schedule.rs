@@ -4,13 +4,13 @@
 //! Booking and rescheduling rely on the exclusion constraints, not on a prior read: the
 //! transaction takes the advisory locks of the doctor's and the patient's calendars (which
 //! only queue writers that could collide, see [`claim_calendars`]), expires their lapsed
-//! holds, then writes. A booking is three round trips: `BEGIN` with one call that takes the
-//! locks and expires the holds (`medsync_claim_calendars`, migration 0013), one statement
-//! that inserts the appointment and appends its audit entry, `COMMIT`. The insert
-//! does nothing on a conflict (`ON CONFLICT DO NOTHING` arbitrates the exclusion
-//! constraints too); the booking then looks up what blocks it (the constraint waited for the
-//! blocker's transaction to commit, so a fresh snapshot sees it) and fails with
-//! `Conflict { blocking: Some(id) }`. A move writes under a savepoint instead: an exclusion
+//! holds, then writes. A booking without an idempotency key is three round trips (a key adds
+//! one, its lookup): `BEGIN` with one call that takes the locks and expires the holds
+//! (`medsync_claim_calendars`, migration 0013), one statement that inserts the appointment
+//! and appends its audit entry, `COMMIT`. The insert does nothing on a conflict (`ON
+//! CONFLICT DO NOTHING` arbitrates the exclusion constraints too); the booking then looks up
+//! what blocks it (the constraint waited for the blocker's transaction to commit, so a fresh
+//! snapshot sees it) and fails with `Conflict { blocking: Some(id) }`. A move writes under a savepoint instead: an exclusion
 //! violation rolls back to it and is resolved the same way.
 
 use std::sync::LazyLock;

@@ -240,6 +240,37 @@ async fn lapsed_holds_are_expired_in_the_booking_transaction() {
     assert_eq!(s.expire_holds(at(9, 0)).await.unwrap(), 1);
 }
 
+/// A move expires the other lapsed holds of its calendars in its own transaction, but never
+/// the appointment it moves (that would bump the version its compare-and-set matches).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_move_expires_other_lapsed_holds_but_not_itself() {
+    let s = store_or_skip!(2);
+    let (d, p) = people(&s, 2).await;
+    let other = held(d[0], p[1], at(14, 0), 30, at(8, 5));
+    let moved = held(d[0], p[0], at(9, 0), 30, at(8, 10));
+    book(&s, &other, at(8, 0)).await.unwrap();
+    book(&s, &moved, at(8, 0)).await.unwrap();
+    // At 8:20 both holds have lapsed; the store confirms `moved` as told (whether a lapsed
+    // hold may still be confirmed is the service's decision).
+    let now = at(8, 20);
+    let mut next = moved.clone();
+    next.status = AppointmentStatus::Confirmed;
+    next.hold_expires_at = None;
+    let stored = s
+        .update_appointment(&next, 1, now, &event("appointment.confirm", now))
+        .await
+        .unwrap();
+    assert_eq!(
+        (stored.status, stored.version),
+        (AppointmentStatus::Confirmed, 2)
+    );
+    let o = s.appointment(other.id).await.unwrap().unwrap();
+    assert_eq!(
+        (o.status, o.version, o.updated_at),
+        (AppointmentStatus::Expired, 2, now)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reschedule_is_one_atomic_move() {
     let s = store_or_skip!(2);
