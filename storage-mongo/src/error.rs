@@ -182,6 +182,9 @@ pub(crate) fn map_io(e: std::io::Error, what: &str) -> Error {
 /// anything else `Backend`.
 pub(crate) fn map(e: mongodb::error::Error, what: &str) -> Error {
     if code(&e) == Some(DOCUMENT_VALIDATION_FAILURE) {
+        // The store checks every rule before it writes, so this is a store and a validator
+        // disagreeing: worth a line in the log (the summary holds no document values).
+        tracing::warn!(error = %DriverError::of(&e), "mongodb {what}: a collection validator refused the document");
         return Error::invalid(
             "document",
             format!("refused by the collection's validator ({what})"),

@@ -34,6 +34,8 @@ mod records;
 mod scheduling;
 
 use bson::{doc, Bson, Document};
+use futures::TryStreamExt;
+use mongodb::options::{ValidationAction, ValidationLevel};
 use mongodb::Database;
 use serde::Serialize;
 
@@ -121,18 +123,56 @@ fn validators() -> [(&'static str, Document); 16] {
     ]
 }
 
-/// Sets every collection's validator (`collMod`; the collections must exist). Idempotent, and
-/// safe to run from several processes at once.
+/// Server error code of a command the user is not authorised to run.
+const UNAUTHORIZED: i32 = 13;
+
+/// Sets every collection's validator (`collMod`; the collections must exist) where it is not
+/// already the one here, so an unchanged schema costs one `listCollections` per start and no
+/// collection lock. Idempotent, and safe to run from several processes at once.
+///
+/// `collMod` needs the `collMod` privilege (e.g. the `dbAdmin` role), which `readWrite` lacks:
+/// a user without it gets a warning per collection and the store still starts — MedSync checks
+/// every rule before it writes, but the server then does not stop other writers.
 pub(crate) async fn apply(db: &Database) -> Result<()> {
-    for (collection, validator) in validators() {
-        db.run_command(doc! {
-            "collMod": collection,
-            "validator": Bson::Document(validator),
-            "validationLevel": "moderate",
-            "validationAction": "error",
-        })
+    let wanted = validators();
+    let names: Vec<&str> = wanted.iter().map(|(c, _)| *c).collect();
+    let mut current = db
+        .list_collections()
+        .filter(doc! {"name": {"$in": names}})
         .await
-        .map_err(|e| error::map(e, "setting a collection validator"))?;
+        .map_err(|e| error::map(e, "listing collections"))?;
+    let mut installed = std::collections::HashMap::new();
+    while let Some(spec) = current
+        .try_next()
+        .await
+        .map_err(|e| error::map(e, "listing collections"))?
+    {
+        let o = &spec.options;
+        let in_force = o.validation_level == Some(ValidationLevel::Moderate)
+            && o.validation_action == Some(ValidationAction::Error);
+        installed.insert(spec.name.clone(), o.validator.clone().filter(|_| in_force));
+    }
+    for (collection, validator) in wanted {
+        if installed.get(collection).and_then(Option::as_ref) == Some(&validator) {
+            continue;
+        }
+        let set = db
+            .run_command(doc! {
+                "collMod": collection,
+                "validator": Bson::Document(validator),
+                "validationLevel": "moderate",
+                "validationAction": "error",
+            })
+            .await;
+        match set {
+            Ok(_) => {}
+            Err(e) if error::code(&e) == Some(UNAUTHORIZED) => tracing::warn!(
+                collection,
+                "cannot set the collection's validator (the database user lacks the collMod \
+                 privilege, e.g. the dbAdmin role): the server will not enforce its rules"
+            ),
+            Err(e) => return Err(error::map(e, "setting a collection validator")),
+        }
     }
     Ok(())
 }

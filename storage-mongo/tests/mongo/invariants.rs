@@ -214,3 +214,49 @@ async fn the_appointments_validator_refuses_bad_spans_from_any_writer() {
     assert_eq!(code, CODE);
     assert_eq!(s.appointment(a.id).await.unwrap(), Some(a));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validators_are_set_once_not_on_every_start() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use mongodb::event::command::CommandEvent;
+    use mongodb::event::EventHandler;
+    use mongodb::options::ClientOptions;
+
+    let Some(url) = testing::mongodb_url() else {
+        eprintln!("skipped: no database configured (run scripts/test)");
+        return;
+    };
+    // Initiates the replica set if needed and waits for a writable primary.
+    testing::shared_client().await.unwrap();
+    let coll_mods = Arc::new(AtomicUsize::new(0));
+    let mut options = ClientOptions::parse(&url).await.unwrap();
+    let seen = coll_mods.clone();
+    options.command_event_handler = Some(EventHandler::callback(move |e: CommandEvent| {
+        if matches!(&e, CommandEvent::Started(s) if s.command_name == "collMod") {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+    }));
+    let client = mongodb::Client::with_options(options).unwrap();
+    let store = medsync_storage_mongo::MongoStore::from_client(client, &testing::fresh_db_name())
+        .await
+        .unwrap();
+    let first = coll_mods.load(Ordering::SeqCst);
+    assert!(
+        first >= 2,
+        "a new database gets its validators ({first} collMod)"
+    );
+    // A second start (or a second process) finds them in force and changes nothing.
+    store.init().await.unwrap();
+    assert_eq!(coll_mods.load(Ordering::SeqCst), first);
+    // A validator changed behind the store's back is put back on the next start.
+    store
+        .database()
+        .run_command(bson::doc! {"collMod": "appointments", "validator": {}})
+        .await
+        .unwrap();
+    store.init().await.unwrap();
+    assert_eq!(coll_mods.load(Ordering::SeqCst), first + 2);
+    store.database().drop().await.unwrap();
+}
