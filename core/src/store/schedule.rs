@@ -122,11 +122,15 @@ pub trait ScheduleStore: Send + Sync {
     /// 1. if `idempotency_key` is set and the same booker already has an appointment with that
     ///    key, returns it as `Existing` and writes nothing at all — not even `audit` (which
     ///    names an appointment that was never created; the service audits the replay itself);
-    /// 2. marks as `expired` (version + 1) every pending hold of the doctor or patient whose
-    ///    `hold_expires_at <= now`;
-    /// 3. fails with `Conflict { blocking: Some(id) }` if an active appointment collides with it
-    ///    for the doctor (`[start, end + buffer)`) or the patient (`[start, end)`);
-    /// 4. stores it and `audit`, returns `Created`.
+    /// 2. fails with `Conflict { blocking: Some(id) }` if an active appointment collides with it
+    ///    for the doctor (`[start, end + buffer)`) or the patient (`[start, end)`) — a pending
+    ///    hold whose `hold_expires_at <= now` is not active and never blocks;
+    /// 3. marks as `expired` (version + 1) every pending hold of the doctor or patient whose
+    ///    `hold_expires_at <= now`, stores the appointment and `audit`, returns `Created`.
+    ///
+    /// Step 3's expiry is housekeeping, not part of the decision: a refused booking may or may
+    /// not have expired lapsed holds (PostgreSQL does, in the refused transaction it commits;
+    /// the memory store refuses before touching anything), and either way they block nothing.
     ///
     /// Of any set of concurrent colliding bookings, at most one succeeds. An appointment that
     /// fails [`Appointment::check_span`] (longer than
