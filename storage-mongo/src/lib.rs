@@ -16,17 +16,18 @@
 //!   lock document inside its transaction, so two transactions touching one calendar
 //!   write-conflict and cannot both commit; the loser retries and then sees the winner;
 //! - compare-and-set: updates match `{_id, version: expected}`;
-//! - an appointment's span: a collection validator on `appointments` refuses, from any
-//!   writer, one that ends before it starts, lasts over 24 hours or has a buffer outside
-//!   0–240 minutes, or whose stored `block_end` is not `end + buffer` (the collision queries
-//!   rely on both); the validators of every collection whose PostgreSQL table has CHECK
-//!   constraints (this one included) refuse their counterparts: unknown enum values (role, status, sex, kind,
-//!   outcome, change type), versions below 1, negative amounts, sizes and minutes,
-//!   currencies other than three upper-case letters, a pending appointment without a hold
-//!   expiry, incomplete cancellations, audit entries with a bad seq, chain or hash,
-//!   malformed notification kinds, record content and file digests, and blank break-glass
-//!   reasons ([`medsync_core::Error::InvalidInput`]); older documents are not rejected
-//!   retroactively;
+//! - single-document rules by collection validators, which refuse from any writer what
+//!   PostgreSQL's CHECK constraints refuse: an appointment that ends before it starts, lasts
+//!   over 24 hours, has a buffer outside 0–240 minutes or a stored `block_end` other than
+//!   `end + buffer` (the collision queries rely on both); unknown enum values (role, status,
+//!   sex, kind, outcome, change type); versions below 1; negative amounts, sizes and
+//!   minutes; currencies other than three upper-case letters; a pending appointment without
+//!   a hold expiry; incomplete cancellations; audit entries with a bad seq, chain or hash;
+//!   malformed notification kinds, record content and file digests; blank break-glass
+//!   reasons ([`medsync_core::Error::InvalidInput`]). Older documents are not rejected
+//!   retroactively. Setting a validator needs the `collMod` privilege (e.g. the `dbAdmin`
+//!   role; `readWrite` lacks it): without it the store logs a warning per collection and
+//!   still starts, checking every rule itself before it writes;
 //! - audit: every change appends its audit entry in the same transaction, hash-chained over
 //!   up to [`AUDIT_CHAINS`] independent chains; concurrent transactions through one handle
 //!   append to different chain heads, so unrelated writes never queue on one global lock.
