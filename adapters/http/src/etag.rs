@@ -18,6 +18,17 @@ use crate::error::ApiError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct IfMatch(pub Option<u64>);
 
+/// The `If-Match` request header as the OpenAPI document describes it: name this type in the
+/// `params(…)` of every route that takes an [`IfMatch`]. Optional; `*`, or an entity tag from
+/// a previous response, quoted or not.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchHeader {
+    /// The ETag read, e.g. "2" (`*` or absent: no precondition)
+    #[param(rename = "If-Match", value_type = String, required = false, pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#)]
+    pub if_match: Option<String>,
+}
+
 impl IfMatch {
     /// The version, or 428 Precondition Required when the header is absent or `*`.
     pub fn required(self) -> Result<u64, ApiError> {

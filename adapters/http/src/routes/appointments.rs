@@ -17,7 +17,7 @@ use crate::dto::appointments::{
 };
 use crate::dto::common::{page, Paged};
 use crate::error::{ApiResult, Problem};
-use crate::etag::{IfMatch, Versioned};
+use crate::etag::{IfMatch, IfMatchHeader, Versioned};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, AuthUser, IdempotencyKey};
 use crate::state::AppState;
 
@@ -116,9 +116,7 @@ async fn read(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, nullable = false,
-            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
-            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
+        IfMatchHeader,
     ),
     request_body = RescheduleBody,
     responses(
@@ -150,9 +148,7 @@ async fn reschedule(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, nullable = false,
-            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
-            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
+        IfMatchHeader,
         CancelQuery,
     ),
     request_body(content = Option<CancelBody>, description = "Optional reason"),
@@ -202,9 +198,7 @@ async fn act(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, nullable = false,
-            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
-            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
+        IfMatchHeader,
     ),
     responses(
         (status = 200, description = "Confirmed", body = AppointmentDto),
@@ -224,9 +218,7 @@ async fn confirm(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, nullable = false,
-            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
-            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
+        IfMatchHeader,
     ),
     responses(
         (status = 200, description = "Completed", body = AppointmentDto),
@@ -247,9 +239,7 @@ async fn complete(
     security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Appointment id"),
-        ("If-Match" = Option<String>, Header, nullable = false,
-            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
-            description = "The ETag read, e.g. \"2\" (`*` or absent: no precondition)"),
+        IfMatchHeader,
     ),
     responses(
         (status = 200, description = "Marked no-show", body = AppointmentDto),

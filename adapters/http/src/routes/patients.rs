@@ -14,7 +14,7 @@ use super::Module;
 use crate::dto::common::{page, Paged};
 use crate::dto::patients::{PatientDetailsDto, PatientDto, PatientQuery};
 use crate::error::{ApiResult, Problem};
-use crate::etag::{IfMatch, Versioned};
+use crate::etag::{IfMatch, IfMatchHeader, Versioned};
 use crate::extract::{ApiJson, ApiPath, ApiQuery, AuthUser};
 use crate::state::AppState;
 
@@ -99,9 +99,7 @@ async fn read(
 #[utoipa::path(put, path = "/api/patients/{id}", tag = "patients", security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Chart id"),
-        ("If-Match" = Option<String>, Header, nullable = false,
-            pattern = r#"^(\*|"[0-9]{1,19}"|[0-9]{1,19})$"#,
-            description = "The ETag read, e.g. \"3\" (`*` or absent: no precondition)"),
+        IfMatchHeader,
     ),
     request_body = PatientDetailsDto,
     responses(
