@@ -18,7 +18,7 @@ use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
-use crate::convert::{from_json, limit_offset, to_json, to_u32, to_u64};
+use crate::convert::{from_json, limit_offset, to_u32, to_u64};
 use crate::errors::DbResultExt;
 use crate::PostgresStore;
 
@@ -42,20 +42,23 @@ pub(crate) fn chain_for(event: &AuditEvent) -> u32 {
     1 + (z % u64::from(AUDIT_CHAINS - 1)) as u32
 }
 
-/// The two CTEs of an append: `audit_head` bumps the chain's head (row-locking it until
-/// `COMMIT`) and links the entry to the head's previous hash with the exact bytes of
-/// [`chain::link`] — `sha256("medsync-audit-v1" ‖ prev_hash ‖ chain (4 bytes, big-endian) ‖
-/// seq (8 bytes, big-endian) ‖ canonical JSON of the event)`; `audit_entry` inserts it.
+/// The CTEs of an append: `audit_event` parses the event once, `audit_head` bumps the chain's
+/// head (row-locking it until `COMMIT`) and links the entry to the head's previous hash with
+/// the exact bytes of [`chain::link`] — `sha256("medsync-audit-v1" ‖ prev_hash ‖ chain (4
+/// bytes, big-endian) ‖ seq (8 bytes, big-endian) ‖ canonical JSON of the event)`;
+/// `audit_entry` inserts it.
 ///
-/// `$<first>` is the chain, `$<first + 1>` the canonical bytes, `$<first + 2>` the event as
-/// jsonb ([`Pending::bind`]). With `guard`, the append happens only if the CTE of that name
-/// yields a row (e.g. the booking that was inserted). The statement's result may read
-/// `audit_head`'s `seq, prev_hash, hash` for [`Pending::entry`].
+/// `$<first>` is the chain, `$<first + 1>` the event's canonical JSON bytes
+/// ([`chain::canonical`], bound by [`Pending::bind`]), hashed as they are and stored as
+/// `jsonb`. With `guard`, the append happens only if the CTE of that name yields a row (e.g.
+/// the booking that was inserted). The statement's result may read `audit_head`'s `seq,
+/// prev_hash, hash` for [`Pending::entry`].
 pub(crate) fn append_ctes(first: usize, guard: Option<&str>) -> String {
-    let (chain, canonical, json) = (first, first + 1, first + 2);
+    let (chain, canonical) = (first, first + 1);
     let guard = guard.map_or_else(String::new, |g| format!(" AND EXISTS (SELECT 1 FROM {g})"));
     format!(
-        "audit_head AS ( \
+        "audit_event AS (SELECT convert_from(${canonical}::bytea, 'UTF8')::jsonb AS event), \
+         audit_head AS ( \
            UPDATE audit_heads SET seq = seq + 1, prev_hash = hash, \
                hash = encode(sha256('medsync-audit-v1'::bytea || convert_to(hash, 'UTF8') \
                                     || int4send(chain) || int8send(seq + 1) \
@@ -64,8 +67,8 @@ pub(crate) fn append_ctes(first: usize, guard: Option<&str>) -> String {
            RETURNING seq, prev_hash, hash), \
          audit_entry AS ( \
            INSERT INTO audit_log (chain, seq, event, at, prev_hash, hash) \
-           SELECT ${chain}, seq, ${json}, (${json} ->> 'at')::timestamptz, prev_hash, hash \
-           FROM audit_head)"
+           SELECT ${chain}, seq, event, (event ->> 'at')::timestamptz, prev_hash, hash \
+           FROM audit_head, audit_event)"
     )
 }
 
@@ -82,10 +85,8 @@ pub(crate) struct Pending<'e> {
     event: &'e AuditEvent,
     chain: u32,
     chain_db: i32,
-    /// The canonical bytes `chain::link` hashes.
+    /// The canonical bytes `chain::link` hashes, also what is stored.
     canonical: Vec<u8>,
-    /// The same event as jsonb, for reading back.
-    json: serde_json::Value,
 }
 
 impl<'e> Pending<'e> {
@@ -93,25 +94,20 @@ impl<'e> Pending<'e> {
     pub(crate) fn new(event: &'e AuditEvent) -> Result<Self> {
         let chain = chain_for(event);
         let chain_db = i32::try_from(chain).map_err(|_| Error::invalid("chain", "out of range"))?;
-        let canonical = serde_json::to_vec(event)
-            .map_err(|e| Error::backend("could not serialise an event", e))?;
         Ok(Self {
             event,
             chain,
             chain_db,
-            canonical,
-            json: to_json(event)?,
+            canonical: chain::canonical(event),
         })
     }
 
-    /// Binds the chain, the canonical bytes and the jsonb, in [`append_ctes`]' order.
+    /// Binds the chain and the canonical bytes, in [`append_ctes`]' order.
     pub(crate) fn bind<'q, O>(
         &'q self,
         q: QueryAs<'q, Postgres, O, PgArguments>,
     ) -> QueryAs<'q, Postgres, O, PgArguments> {
-        q.bind(self.chain_db)
-            .bind(self.canonical.as_slice())
-            .bind(&self.json)
+        q.bind(self.chain_db).bind(self.canonical.as_slice())
     }
 
     /// The stored entry, from `audit_head`'s `seq, prev_hash, hash` (all `None`: the chain
@@ -133,7 +129,7 @@ impl<'e> Pending<'e> {
             });
         };
         let seq = to_u64(seq, "audit seq")?;
-        if chain::link(&prev_hash, self.chain, seq, self.event) != hash {
+        if chain::link_canonical(&prev_hash, self.chain, seq, &self.canonical) != hash {
             return Err(Error::Backend {
                 message: "the database computed an audit hash that does not verify".into(),
                 source: None,

@@ -48,7 +48,7 @@ static INSERT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// [`INSERT`] and, if it inserted the appointment, the audit append (`$20 … $22`), in one
+/// [`INSERT`] and, if it inserted the appointment, the audit append (`$20`, `$21`), in one
 /// statement; the result has the appointment's columns and `audit_head`'s.
 static INSERT_AUDITED: LazyLock<String> = LazyLock::new(|| {
     format!(

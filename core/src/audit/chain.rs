@@ -17,13 +17,24 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// The hash linking `event` at position `seq` of `chain` to the entry whose hash is
 /// `prev_hash`.
 pub fn link(prev_hash: &str, chain: u32, seq: u64, event: &AuditEvent) -> String {
+    link_canonical(prev_hash, chain, seq, &canonical(event))
+}
+
+/// The canonical JSON of `event`: the bytes [`link`] hashes (a backend that also stores or
+/// sends the event as JSON can serialise it once, with this).
+pub fn canonical(event: &AuditEvent) -> Vec<u8> {
+    // Serialising a plain struct of strings, ids and timestamps cannot fail.
+    serde_json::to_vec(event).unwrap_or_default()
+}
+
+/// [`link`] over an event already in its [`canonical`] form.
+pub fn link_canonical(prev_hash: &str, chain: u32, seq: u64, canonical: &[u8]) -> String {
     let mut h = Sha256::new();
     h.update(b"medsync-audit-v1");
     h.update(prev_hash.as_bytes());
     h.update(chain.to_be_bytes());
     h.update(seq.to_be_bytes());
-    // Serialising a plain struct of strings, ids and timestamps cannot fail.
-    h.update(serde_json::to_vec(event).unwrap_or_default());
+    h.update(canonical);
     to_hex(&h.finalize())
 }
 
